@@ -1,0 +1,3 @@
+from indico_sync.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,257 @@
+"""The stored meetings (`_data/meetings.yml`): render, parse, merge and diff them.
+
+The file is deterministic: the same meetings always give the same bytes, so the
+scheduled job commits only real changes and git history is the meetings' history.
+Reading and writing the file itself is `load_snapshot` here and `writer.write_text`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from indico_sync.errors import SnapshotError, SyncRefused
+from indico_sync.meetings import Meeting, MeetingType, Person, Status, Talk, sort_meetings
+
+SNAPSHOT_PATH = Path("_data") / "meetings.yml"
+FORMAT_VERSION = 1
+HEADER = (
+    "# Meetings synced from Indico by indico_sync (python -m indico_sync sync).\n"
+    "# Do not edit by hand: the next sync rewrites this file. To correct a meeting,\n"
+    "# use indico.overrides in _config.yml.\n"
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Changes:
+    """What a sync changed, by meeting."""
+
+    added: tuple[Meeting, ...] = ()
+    updated: tuple[Meeting, ...] = ()
+    removed: tuple[Meeting, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    def summary(self) -> str:
+        return f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed"
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def load_snapshot(source_dir: Path) -> list[Meeting]:
+    """The stored meetings; a missing file is an empty list (a site with no meetings yet)."""
+    path = source_dir / SNAPSHOT_PATH
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SnapshotError(f"{path}: cannot read: {exc}") from exc
+    return parse_snapshot(text, path=path)
+
+
+def parse_snapshot(text: str, *, path: Path) -> list[Meeting]:
+    try:
+        data = yaml.load(text, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError as exc:
+        raise SnapshotError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from exc
+    if data is None:
+        return []
+    if not isinstance(data, dict) or not isinstance(data.get("meetings", []), list):
+        raise SnapshotError(f"{path}: expected a mapping with a 'meetings' list")
+    if data.get("version", FORMAT_VERSION) != FORMAT_VERSION:
+        raise SnapshotError(
+            f"{path}: version {data.get('version')!r} is not {FORMAT_VERSION}; "
+            "upgrade indico_sync or re-sync"
+        )
+    meetings = []
+    for index, raw in enumerate(data.get("meetings") or []):
+        where = f"{path}: meetings[{index}]"
+        try:
+            meetings.append(meeting_from_dict(raw))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SnapshotError(f"{where}: {exc}") from exc
+    return sort_meetings(meetings)
+
+
+def meeting_from_dict(raw: object) -> Meeting:
+    """Rebuild a Meeting; raises KeyError/TypeError/ValueError naming the bad key."""
+    if not isinstance(raw, dict):
+        raise TypeError("expected a mapping")
+    zone = ZoneInfo(_get(raw, "timezone", str))
+    return Meeting(
+        source=_get(raw, "source", str),
+        id=str(_get(raw, "id", (str, int))),
+        url=_get(raw, "url", str),
+        title=_get(raw, "title", str),
+        start=_datetime(raw, "start").astimezone(zone),
+        end=_datetime(raw, "end").astimezone(zone),
+        timezone=zone.key,
+        category=_get(raw, "category", str, ""),
+        category_id=_get(raw, "category_id", (int, type(None)), None),
+        type=_enum(MeetingType, raw.get("type"), "type"),
+        status=_enum(Status, raw.get("status", "scheduled"), "status") or Status.SCHEDULED,
+        label=_get(raw, "label", str, ""),
+        location=_get(raw, "location", str, ""),
+        description=_get(raw, "description", str, ""),
+        protected=_get(raw, "protected", bool, False),
+        talks=tuple(_talk(talk, zone) for talk in _get(raw, "talks", list, [])),
+    )
+
+
+def _talk(raw: object, zone: ZoneInfo) -> Talk:
+    if not isinstance(raw, dict):
+        raise TypeError("talks: expected a list of mappings")
+    start = raw.get("start")
+    return Talk(
+        title=_get(raw, "title", str),
+        speakers=tuple(
+            Person(name=_get(p, "name", str), affiliation=_get(p, "affiliation", str, ""))
+            for p in _get(raw, "speakers", list, [])
+        ),
+        start=_datetime(raw, "start").astimezone(zone) if start is not None else None,
+    )
+
+
+def _get(raw: Mapping[str, Any], key: str, kind: Any, *default: Any) -> Any:
+    if key not in raw:
+        if default:
+            return default[0]
+        raise KeyError(f"{key}: missing")
+    value = raw[key]
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise TypeError(f"{key}: expected {getattr(kind, '__name__', kind)}, got {value!r}")
+    return value
+
+
+def _datetime(raw: Mapping[str, Any], key: str) -> datetime:
+    value = raw.get(key)
+    parsed = value if isinstance(value, datetime) else None
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise ValueError(f"{key}: expected a date-time with offset, got {value!r}")
+    return parsed
+
+
+def _enum(kind: Any, value: object, key: str) -> Any:
+    if value is None:
+        return None
+    try:
+        return kind(value)
+    except ValueError:
+        options = ", ".join(member.value for member in kind)
+        raise ValueError(f"{key}: expected one of {options}, got {value!r}") from None
+
+
+# --- writing ---------------------------------------------------------------------------
+
+
+def render_snapshot(meetings: Iterable[Meeting]) -> str:
+    """The file's text: fixed key order, sorted meetings, UTF-8, `\\n` line ends."""
+    data = {
+        "version": FORMAT_VERSION,
+        "meetings": [meeting_to_dict(m) for m in sort_meetings(meetings)],
+    }
+    body = yaml.dump(
+        data,
+        Dumper=yaml.CSafeDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=100,
+    )
+    return HEADER + body
+
+
+def meeting_to_dict(meeting: Meeting) -> dict[str, Any]:
+    return {
+        "id": meeting.id,
+        "title": meeting.title,
+        "start": meeting.start.isoformat(),
+        "end": meeting.end.isoformat(),
+        "timezone": meeting.timezone,
+        "url": meeting.url,
+        "source": meeting.source,
+        "category": meeting.category,
+        "category_id": meeting.category_id,
+        "type": meeting.type.value if meeting.type else None,
+        "status": meeting.status.value,
+        "label": meeting.label,
+        "location": meeting.location,
+        "protected": meeting.protected,
+        "talks": [
+            {
+                "title": talk.title,
+                "start": talk.start.isoformat() if talk.start else None,
+                "speakers": [{"name": p.name, "affiliation": p.affiliation} for p in talk.speakers],
+            }
+            for talk in meeting.talks
+        ],
+        "description": meeting.description,
+    }
+
+
+# --- syncing ---------------------------------------------------------------------------
+
+
+def merge_meetings(
+    stored: Iterable[Meeting],
+    fetched: Mapping[str, Sequence[Meeting]],
+    *,
+    window: tuple[date, date],
+    zone: ZoneInfo | None,
+) -> list[Meeting]:
+    """The new snapshot: what Indico returned, plus stored meetings outside the window.
+
+    `fetched` maps every configured source's key to its meetings. A stored meeting of
+    a configured source that starts outside the fetched window is kept: old meetings
+    stay on the site after they age out of the window. Meetings of sources no longer
+    configured are dropped.
+    """
+    merged = {m.key: m for m in stored if m.source in fetched and not _inside(m, window, zone)}
+    for meetings in fetched.values():
+        merged.update((m.key, m) for m in meetings)
+    return sort_meetings(merged.values())
+
+
+def _inside(meeting: Meeting, window: tuple[date, date], zone: ZoneInfo | None) -> bool:
+    day = (meeting.start.astimezone(zone) if zone else meeting.start).date()
+    return window[0] <= day <= window[1]
+
+
+def diff_meetings(old: Iterable[Meeting], new: Iterable[Meeting]) -> Changes:
+    before = {m.key: m for m in old}
+    after = {m.key: m for m in new}
+    return Changes(
+        added=tuple(sort_meetings(m for k, m in after.items() if k not in before)),
+        updated=tuple(sort_meetings(m for k, m in after.items() if k in before and before[k] != m)),
+        removed=tuple(sort_meetings(m for k, m in before.items() if k not in after)),
+    )
+
+
+def check_removals(changes: Changes, *, stored: int, allow: bool) -> None:
+    """Refuse a sync that drops more than half of the stored meetings.
+
+    An empty 200 for a wrong category id or a lost token looks exactly like "no
+    events", so a big loss must be confirmed with --allow-removals.
+    """
+    removed = len(changes.removed)
+    if allow or removed == 0 or removed * 2 <= stored:
+        return
+    raise SyncRefused(
+        f"refusing to remove {removed} of {stored} stored meetings (more than half); "
+        "check the category id and INDICO_TOKEN, or re-run with --allow-removals "
+        "if this is intended; the snapshot was not changed"
+    )
