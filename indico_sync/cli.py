@@ -1,0 +1,179 @@
+"""Command line: `python -m indico_sync [run|sync|build|check|serve]`.
+
+Exit status (documented in README.md):
+    0  done
+    1  error: nothing was synced or built (bad config or pages, build failed, sync failed)
+    2  usage error (unknown option)
+    3  `run` only: the sync failed, but the site was built from the last good snapshot
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from indico_sync import __version__
+from indico_sync.build import build, check, resolve_now
+from indico_sync.config import load_config
+from indico_sync.errors import IndicoSyncError
+from indico_sync.sync import SyncResult, sync
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_SYNC_FAILED = 3
+COMMANDS = ("run", "sync", "build", "check", "serve")
+
+log = logging.getLogger("indico_sync")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(list(sys.argv[1:] if argv is None else argv))
+    _setup_logging(args.verbose, args.quiet)
+    try:
+        return int(args.handler(args))
+    except IndicoSyncError as exc:
+        log.debug("traceback", exc_info=True)
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """`run` is the default command: `python -m indico_sync --strict` works."""
+    if not any(arg in COMMANDS for arg in argv) and not {"-h", "--help", "--version"} & set(argv):
+        argv = ["run", *argv]
+    parser = argparse.ArgumentParser(
+        prog="python -m indico_sync",
+        description="Keep a working group's website in step with its Indico category.",
+    )
+    parser.add_argument("--version", action="version", version=f"indico_sync {__version__}")
+    common = _common_options()
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, handler, help_text in (
+        ("run", cmd_run, "sync from Indico, then build the site (the default)"),
+        ("sync", cmd_sync, "update site_src/_data/meetings.yml from Indico"),
+        ("build", cmd_build, "build the site from the pages and the stored meetings"),
+        ("check", cmd_check, "validate config, pages and snapshot; write nothing"),
+        ("serve", cmd_serve, "build, serve on 127.0.0.1 and rebuild on changes"),
+    ):
+        sub = commands.add_parser(name, parents=[common], help=help_text, description=help_text)
+        _command_options(sub, name)
+        sub.set_defaults(handler=handler)
+    args = parser.parse_args(argv)
+    args.verbose = getattr(args, "verbose", False)
+    args.quiet = getattr(args, "quiet", False)
+    return args
+
+
+def _common_options() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--source", type=Path, default=Path("site_src"), help="site folder")
+    noise = common.add_mutually_exclusive_group()
+    noise.add_argument("-v", "--verbose", action="store_true", help="debug output, tracebacks")
+    noise.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+    return common
+
+
+def _command_options(sub: argparse.ArgumentParser, name: str) -> None:
+    if name in ("run", "sync"):
+        sub.add_argument(
+            "--allow-removals",
+            action="store_true",
+            help="let the sync drop more than half of the stored meetings",
+        )
+    if name == "run":
+        sub.add_argument("--strict", action="store_true", help="a failed sync is fatal")
+    if name in ("run", "build", "check", "serve"):
+        sub.add_argument("--templates", type=Path, default=Path("templates"))
+        sub.add_argument(
+            "--now", help="ISO date-time that splits upcoming from past (or SOURCE_DATE_EPOCH)"
+        )
+    if name in ("run", "build", "serve"):
+        sub.add_argument("--out", type=Path, default=Path("_site"), help="output folder")
+    if name == "serve":
+        sub.add_argument("--port", type=int, default=8000)
+        sub.add_argument("--host", default="127.0.0.1")
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    _report(_sync(args))
+    return EXIT_OK
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    now = resolve_now(args.now, os.environ)
+    result = build(args.source, args.out, templates=args.templates, now=now)
+    print(f"built {args.out}: {result.pages} pages, {result.meetings} meetings, {result.files} files")
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Sync, then build. A failed sync still builds from the last good snapshot."""
+    load_config(args.source)  # a broken config is exit 1, not a "failed sync"
+    status = EXIT_OK
+    try:
+        _report(_sync(args))
+    except IndicoSyncError as exc:
+        if args.strict:
+            raise
+        log.debug("traceback", exc_info=True)
+        print(f"error: sync failed: {exc}", file=sys.stderr)
+        print("warning: building the site from the last good snapshot", file=sys.stderr)
+        status = EXIT_SYNC_FAILED
+    cmd_build(args)
+    return status
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    result = check(args.source, templates=args.templates, now=resolve_now(args.now, os.environ))
+    print(f"ok: {result.pages} pages, {result.meetings} meetings, {result.files} files")
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from indico_sync.serve import serve
+
+    now = resolve_now(args.now, os.environ)
+    serve(args.source, args.out, templates=args.templates, now=now, host=args.host, port=args.port)
+    return EXIT_OK
+
+
+def _sync(args: argparse.Namespace) -> SyncResult:
+    token = os.environ.get("INDICO_TOKEN", "").strip() or None
+    log.info("syncing %s (%s)", args.source, "with token" if token else "anonymous")
+    return sync(
+        args.source,
+        token=token,
+        allow_removals=args.allow_removals,
+        today=datetime.now(UTC).date(),
+    )
+
+
+def _report(result: SyncResult) -> None:
+    """What changed, one meeting per line, on stdout."""
+    changes = result.changes
+    for sign, meetings in (("+", changes.added), ("~", changes.updated), ("-", changes.removed)):
+        for meeting in meetings:
+            print(f"{sign} {meeting.start:%Y-%m-%d %H:%M %Z}  {meeting.title}  {meeting.url}")
+    state = f"wrote {result.path}" if result.written else f"{result.path} unchanged"
+    print(f"sync: {changes.summary()}; {result.meetings} meetings; {state}")
+
+
+def _setup_logging(verbose: bool, quiet: bool) -> None:
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    root = logging.getLogger("indico_sync")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -1,0 +1,135 @@
+"""The stored meetings file: deterministic text, parsing, merging, diffing, the guard."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from indico_sync.errors import SnapshotError, SyncRefused
+from indico_sync.meetings import Meeting, normalise_events
+from indico_sync.snapshot import (
+    check_removals,
+    diff_meetings,
+    load_snapshot,
+    merge_meetings,
+    parse_snapshot,
+    render_snapshot,
+)
+
+ROOT = Path(__file__).parent.parent
+FIXTURES = Path(__file__).parent / "fixtures" / "indico"
+SOURCE = "http://127.0.0.1:8000/category/1"
+ZURICH = ZoneInfo("Europe/Zurich")
+WINDOW = (date(2026, 1, 1), date(2027, 12, 31))
+
+
+def meetings() -> list[Meeting]:
+    data = json.loads((FIXTURES / "categ_reader_token_contribs.json").read_text(encoding="utf-8"))
+    return normalise_events(data["results"], source=SOURCE, category_id=None)
+
+
+def test_round_trip_is_lossless() -> None:
+    """Rendering then parsing gives back equal meetings, zones and talks included."""
+    original = meetings()
+    parsed = parse_snapshot(render_snapshot(original), path=Path("m.yml"))
+    assert parsed == original
+    assert parsed[0].start.tzinfo == original[0].start.tzinfo
+
+
+def test_rendering_is_deterministic_whatever_the_input_order() -> None:
+    """The same meetings in any order give the same bytes; unicode stays readable."""
+    original = meetings()
+    text = render_snapshot(original)
+    assert render_snapshot(reversed(original)) == text
+    assert "Søgaard" in text and "\\u" not in text
+    assert text.endswith("\n") and "\r" not in text
+    assert "emailHash" not in text and "@" not in text
+
+
+def test_committed_seed_snapshot_holds_the_seed_meeting() -> None:
+    """The shipped snapshot has the 8 April 2022 15:00 CEST Zoom meeting with three talks."""
+    (meeting,) = load_snapshot(ROOT / "site_src")
+    assert meeting.url == "https://indico.cern.ch/event/1141191/"
+    assert meeting.start.strftime("%d %B %Y %H:%M %Z") == "08 April 2022 15:00 CEST"
+    assert [t.speakers[0].name for t in meeting.talks] == [
+        "Thorsten Glüsenkamp",
+        "Daniel Guderian",
+        "Stephan Meighen-Berger",
+    ]
+    assert meeting.type is not None and meeting.type.label == "Zoom"
+
+
+def test_missing_snapshot_is_empty(tmp_path: Path) -> None:
+    """A site with no snapshot yet has no meetings."""
+    assert load_snapshot(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("meetings: [", "not valid YAML"),
+        ("- 1", "expected a mapping with a 'meetings' list"),
+        ("version: 9\nmeetings: []", "version 9 is not 1"),
+        ("meetings:\n- {id: '1'}", r"meetings\[0\]: 'timezone: missing'"),
+        (
+            "meetings:\n- {id: '1', timezone: UTC, url: u, title: t, source: s, "
+            "start: yesterday, end: '2026-01-01T10:00:00+00:00'}",
+            r"meetings\[0\]: start: expected a date-time with offset, got 'yesterday'",
+        ),
+        (
+            "meetings:\n- {id: '1', timezone: UTC, url: u, title: t, source: s, "
+            "start: '2026-01-01T10:00:00+00:00', end: '2026-01-01T11:00:00+00:00', type: tv}",
+            "type: expected one of zoom",
+        ),
+    ],
+)
+def test_invalid_snapshots_name_file_entry_and_key(text: str, expected: str) -> None:
+    """A broken snapshot is one error naming the file, the entry and the key."""
+    with pytest.raises(SnapshotError, match=expected) as caught:
+        parse_snapshot(text, path=Path("site_src/_data/meetings.yml"))
+    assert str(caught.value).startswith("site_src/_data/meetings.yml: ")
+
+
+def test_diff_reports_added_updated_removed() -> None:
+    """Changes are computed by event URL, and equal meetings are not 'updated'."""
+    old = meetings()
+    new = [replace(old[0], title="Renamed"), *old[2:]]
+    new.append(replace(old[1], id="99", url="http://127.0.0.1:8000/event/99/"))
+    changes = diff_meetings(old, new)
+    assert [m.title for m in changes.updated] == ["Renamed"]
+    assert [m.id for m in changes.added] == ["99"]
+    assert [m.id for m in changes.removed] == [old[1].id]
+    assert changes.summary() == "1 added, 1 updated, 1 removed"
+    assert not diff_meetings(old, list(old))
+
+
+def test_merge_keeps_old_meetings_outside_the_window() -> None:
+    """A meeting older than the fetched window stays; one inside it that vanished goes."""
+    old = meetings()
+    ancient = replace(old[0], id="0", url="u0", start=old[0].start.replace(year=2019))
+    merged = merge_meetings([ancient, *old], {SOURCE: old[1:]}, window=WINDOW, zone=ZURICH)
+    assert [m.id for m in merged] == ["0", *(m.id for m in old[1:])]
+
+
+def test_merge_drops_meetings_of_sources_no_longer_configured() -> None:
+    """Meetings whose source left the config are dropped, even outside the window."""
+    old = meetings()
+    elsewhere = replace(
+        old[0], source="https://other/category/2", url="x", start=old[0].start.replace(year=2019)
+    )
+    assert merge_meetings([elsewhere], {SOURCE: old}, window=WINDOW, zone=ZURICH) == old
+
+
+def test_guard_refuses_losing_more_than_half() -> None:
+    """Removing more than half of the stored meetings needs --allow-removals."""
+    old = meetings()
+    changes = diff_meetings(old, old[:3])
+    with pytest.raises(SyncRefused, match=r"refusing to remove 5 of 8 stored meetings"):
+        check_removals(changes, stored=len(old), allow=False)
+    check_removals(changes, stored=len(old), allow=True)
+    check_removals(diff_meetings(old, old[:4]), stored=len(old), allow=False)
