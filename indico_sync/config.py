@@ -29,6 +29,7 @@ _INDICO_KEYS = {
     "past_days",
     "future_days",
     "timeout",
+    "retries",
     "default_type",
     "include_hidden",
     "overrides",
@@ -56,6 +57,7 @@ class IndicoConfig:
     past_days: int = 3650
     future_days: int = 365
     timeout: float = 30.0
+    retries: int = 3
     default_type: MeetingType | None = None
     include_hidden: bool = False
     overrides: Mapping[str, Override] = field(default_factory=dict)
@@ -133,6 +135,7 @@ def _parse_indico(value: object, problems: list[str]) -> IndicoConfig:
         past_days=_integer(value, "past_days", "indico", problems, default=3650),
         future_days=_integer(value, "future_days", "indico", problems, default=365),
         timeout=_timeout(value.get("timeout", 30.0), problems),
+        retries=_integer(value, "retries", "indico", problems, default=3),
         default_type=_meeting_type(value.get("default_type"), "indico.default_type", problems),
         include_hidden=_boolean(value, "include_hidden", "indico", problems),
         overrides=_parse_overrides(value.get("overrides"), problems),

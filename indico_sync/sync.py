@@ -83,7 +83,12 @@ def fetch_meetings(
     http = client or make_client(timeout=indico.timeout, token=token)
     try:
         raw = fetch_sources(
-            http, indico.sources, window=window, tz=zone, authenticated=token is not None
+            http,
+            indico.sources,
+            window=window,
+            tz=zone,
+            authenticated=token is not None,
+            retries=indico.retries,
         )
     finally:
         if own_client:

@@ -1,0 +1,130 @@
+"""The machine-readable files next to the site: Atom feed, sitemap, robots.txt.
+
+Pure functions from data to bytes. XML is built with ElementTree, so every piece of
+text is escaped by the serialiser, never by hand; characters XML 1.0 cannot carry
+at all (control characters in untrusted Indico or post text) are dropped first.
+Output is deterministic: no clock is read, `updated` is passed in.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from indico_sync.errors import RenderError
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+MAX_ENTRIES = 20
+"""Feed readers only need recent posts; older ones stay on the site."""
+
+_INVALID_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedEntry:
+    """One post as the feed shows it."""
+
+    title: str
+    url: str  # absolute URL of the post
+    published: datetime  # aware
+    summary: str  # plain text
+    content_html: str  # already-rendered HTML of the post
+
+
+def render_atom(
+    entries: Sequence[FeedEntry],
+    *,
+    title: str,
+    subtitle: str,
+    site_url: str,
+    feed_url: str,
+    updated: datetime,
+    author: str | None = None,
+) -> bytes:
+    """An Atom feed (RFC 4287) of the newest `MAX_ENTRIES` posts, newest first.
+
+    RFC 4287 requires an author; posts carry none, so the feed names `author`,
+    or the site's title when none is given.
+    """
+    feed = ET.Element("feed", {"xmlns": ATOM_NS})
+    _sub(feed, "id", feed_url)
+    _sub(feed, "title", title)
+    if subtitle:
+        _sub(feed, "subtitle", subtitle)
+    _link(feed, rel="self", href=feed_url, media_type="application/atom+xml")
+    _link(feed, rel="alternate", href=site_url, media_type="text/html")
+    _sub(feed, "updated", rfc3339(updated))
+    _sub(ET.SubElement(feed, "author"), "name", author or title)
+    for entry in newest_first(entries)[:MAX_ENTRIES]:
+        feed.append(build_entry(entry))
+    return _serialise(feed)
+
+
+def newest_first(entries: Sequence[FeedEntry]) -> list[FeedEntry]:
+    """By publication time, newest first; same-time posts by URL, so order is stable."""
+    by_url = sorted(entries, key=lambda entry: entry.url)
+    return sorted(by_url, key=lambda entry: entry.published, reverse=True)
+
+
+def build_entry(entry: FeedEntry) -> ET.Element:
+    """One `<entry>`: its URL is its id, and posts are never edited after publishing."""
+    element = ET.Element("entry")
+    _sub(element, "id", entry.url)
+    _sub(element, "title", entry.title)
+    _link(element, rel="alternate", href=entry.url, media_type="text/html")
+    _sub(element, "published", rfc3339(entry.published))
+    _sub(element, "updated", rfc3339(entry.published))
+    _sub(element, "summary", entry.summary)
+    ET.SubElement(element, "content", {"type": "html"}).text = xml_text(entry.content_html)
+    return element
+
+
+def render_sitemap(urls: Sequence[tuple[str, date | None]]) -> bytes:
+    """A sitemap (sitemaps.org 0.9) of absolute URLs, in the order given."""
+    urlset = ET.Element("urlset", {"xmlns": SITEMAP_NS})
+    for url, lastmod in urls:
+        element = ET.SubElement(urlset, "url")
+        _sub(element, "loc", url)
+        if lastmod is not None:
+            _sub(element, "lastmod", lastmod.strftime("%Y-%m-%d"))
+    return _serialise(urlset)
+
+
+def render_robots(sitemap_url: str) -> bytes:
+    """robots.txt allowing everything and pointing at the sitemap."""
+    # A newline in the URL would smuggle in extra directives: keep one clean line.
+    url = "".join(xml_text(sitemap_url).split())
+    return f"User-agent: *\nAllow: /\nSitemap: {url}\n".encode()
+
+
+def rfc3339(moment: datetime) -> str:
+    """RFC 3339 timestamp to the second; a naive time has no meaning in a feed."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise RenderError(f"feed timestamp {moment.isoformat()} has no time zone: expected aware")
+    return moment.isoformat(timespec="seconds")
+
+
+def xml_text(text: str) -> str:
+    """Text XML 1.0 can carry: invalid characters dropped, line ends as `\\n`."""
+    return _INVALID_XML.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _sub(parent: ET.Element, tag: str, text: str) -> ET.Element:
+    element = ET.SubElement(parent, tag)
+    element.text = xml_text(text)
+    return element
+
+
+def _link(parent: ET.Element, *, rel: str, href: str, media_type: str) -> None:
+    ET.SubElement(parent, "link", {"rel": rel, "type": media_type, "href": xml_text(href)})
+
+
+def _serialise(root: ET.Element) -> bytes:
+    """UTF-8 with an XML declaration, two-space indent, `\\n` line ends."""
+    ET.indent(root, space="  ")
+    body = ET.tostring(root, encoding="unicode")
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n{body}\n'.encode()

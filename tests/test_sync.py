@@ -1,0 +1,141 @@
+"""The sync stage end to end, with Indico mocked at the HTTP layer."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pytest
+import respx
+
+from indico_sync.errors import IndicoAuthError, IndicoHTTPError, SyncRefused
+from indico_sync.snapshot import SNAPSHOT_PATH, load_snapshot
+from indico_sync.sync import sync
+
+FIXTURES = Path(__file__).parent / "fixtures" / "indico"
+EXPORT = "http://127.0.0.1:8000/export/categ/1.json"
+TODAY = date(2026, 11, 22)
+TOKEN = "indp_" + "s3cr3t" * 7
+CONFIG = """\
+title: Test WG
+timezone: Europe/Zurich
+indico:
+  sources:
+    - url: http://127.0.0.1:8000
+      category: 1
+  retries: 0
+  past_days: 400
+  future_days: 100
+"""
+
+
+def body(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+def paged(first: str) -> respx.Route:
+    """The category answers `first` at offset 0 and an empty page after it."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        name = first if request.url.params["offset"] == "0" else "err_categ_nonexistent.json"
+        return httpx.Response(200, content=body(name), headers={"Content-Type": "application/json"})
+
+    return respx.get(EXPORT).mock(side_effect=answer)
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    (tmp_path / "_config.yml").write_text(CONFIG, encoding="utf-8")
+    return tmp_path
+
+
+@respx.mock
+def test_first_sync_writes_the_category_and_reports_additions(site: Path) -> None:
+    """Six events directly in category 1 are stored; the subcategory's two are not."""
+    route = paged("categ_reader_token_contribs.json")
+    result = sync(site, token=TOKEN, today=TODAY)
+    assert result.written and result.meetings == 6
+    assert len(result.changes.added) == 6 and not result.changes.removed
+    assert {m.id for m in load_snapshot(site)} == {"1", "3", "4", "5", "6", "7"}
+    params = route.calls[0].request.url.params
+    assert (params["from"], params["to"], params["tz"]) == ("2025-10-18", "2027-03-02", "Europe/Zurich")
+    assert params["onlyauthed"] == "yes"
+
+
+@respx.mock
+def test_resync_without_changes_is_byte_identical(site: Path) -> None:
+    """A second sync of the same data leaves the file's bytes and mtime alone."""
+    paged("categ_reader_token_contribs.json")
+    sync(site, token=None, today=TODAY)
+    path = site / SNAPSHOT_PATH
+    before = (path.read_bytes(), path.stat().st_mtime_ns)
+    result = sync(site, token=None, today=TODAY)
+    assert not result.written and not result.changes
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == before
+
+
+@respx.mock
+def test_token_never_reaches_the_snapshot(site: Path) -> None:
+    """The Bearer token is sent but is nowhere in what is stored."""
+    route = paged("categ_reader_token_contribs.json")
+    sync(site, token=TOKEN, today=TODAY)
+    assert route.calls[0].request.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert TOKEN not in (site / SNAPSHOT_PATH).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("status", "name", "content_type", "error"),
+    [
+        (400, "categ_bad_token.html", "text/html; charset=utf-8", IndicoAuthError),
+        (404, "err_categ_negative.html", "text/html; charset=utf-8", IndicoHTTPError),
+        (500, "err_categ_negative.html", "text/html; charset=utf-8", IndicoHTTPError),
+    ],
+)
+@respx.mock
+def test_failed_sync_leaves_the_snapshot_untouched(
+    site: Path, status: int, name: str, content_type: str, error: type[Exception]
+) -> None:
+    """Any Indico failure raises, and the stored file keeps its bytes."""
+    paged("categ_reader_token_contribs.json")
+    sync(site, token=TOKEN, today=TODAY)
+    before = (site / SNAPSHOT_PATH).read_bytes()
+    respx.get(EXPORT).mock(
+        return_value=httpx.Response(status, content=body(name), headers={"Content-Type": content_type})
+    )
+    with pytest.raises(error):
+        sync(site, token=TOKEN, today=TODAY)
+    assert (site / SNAPSHOT_PATH).read_bytes() == before
+    assert TOKEN not in before.decode()
+
+
+@respx.mock
+def test_empty_answer_is_refused_by_the_guard(site: Path) -> None:
+    """An empty 200 (wrong id, lost token) cannot wipe the stored meetings."""
+    paged("categ_reader_token_contribs.json")
+    sync(site, token=None, today=TODAY)
+    before = (site / SNAPSHOT_PATH).read_bytes()
+    paged("err_categ_nonexistent.json")
+    with pytest.raises(SyncRefused, match="refusing to remove 6 of 6"):
+        sync(site, token=None, today=TODAY)
+    assert (site / SNAPSHOT_PATH).read_bytes() == before
+    result = sync(site, token=None, today=TODAY, allow_removals=True)
+    assert result.meetings == 0 and len(result.changes.removed) == 6
+
+
+@respx.mock
+def test_changes_in_indico_show_as_updates(site: Path) -> None:
+    """A renamed event is reported as updated, not as removed + added."""
+    paged("categ_reader_token_contribs.json")
+    sync(site, token=None, today=TODAY)
+    data = json.loads(body("categ_reader_token_contribs.json"))
+    data["results"][0]["title"] = "Renamed"
+    respx.get(EXPORT).mock(
+        side_effect=lambda request: httpx.Response(
+            200, json=data if request.url.params["offset"] == "0" else {"results": []}
+        )
+    )
+    result = sync(site, token=None, today=TODAY)
+    assert [m.title for m in result.changes.updated] == ["Renamed"]
+    assert not result.changes.added and not result.changes.removed
