@@ -1,0 +1,63 @@
+"""indico_sync.indico against a real Indico, named by INDICO_LIVE_URL (opt-in, never in CI).
+
+    INDICO_LIVE_URL=http://127.0.0.1:8000 [INDICO_LIVE_CATEGORY=1] [INDICO_TOKEN=indp_...] \\
+        pytest -m live tests/test_live.py
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import httpx
+import pytest
+
+from indico_sync.config import Source
+from indico_sync.errors import IndicoAuthError
+from indico_sync.indico import Window, fetch_category, make_client
+
+LIVE_URL = os.environ.get("INDICO_LIVE_URL", "").rstrip("/")
+TOKEN = os.environ.get("INDICO_TOKEN") or None
+WINDOW = Window(start=date.today() - timedelta(days=3650), end=date.today() + timedelta(days=365))
+
+pytestmark = [
+    pytest.mark.live,
+    pytest.mark.skipif(not LIVE_URL, reason="set INDICO_LIVE_URL to run against a real Indico"),
+]
+
+
+@pytest.fixture
+def source() -> Source:
+    return Source(url=LIVE_URL, category=int(os.environ.get("INDICO_LIVE_CATEGORY", "1")))
+
+
+def client_for(token: str | None) -> httpx.Client:
+    return make_client(timeout=30.0, token=token)
+
+
+@pytest.fixture
+def client() -> Iterator[httpx.Client]:
+    with client_for(TOKEN) as live_client:
+        yield live_client
+
+
+def test_fetches_a_real_category_in_small_pages(client: httpx.Client, source: Source) -> None:
+    """Paging by 2 returns a non-empty list of distinct event dicts, each with an id and URL."""
+    events = fetch_category(
+        client, source, window=WINDOW, tz=None, authenticated=TOKEN is not None, page_size=2
+    )
+    assert events, f"no events in {source.key} between {WINDOW.start} and {WINDOW.end}"
+    assert all(isinstance(event, dict) for event in events)
+    event_ids = [event["id"] for event in events]
+    assert all(isinstance(event_id, str) and event_id for event_id in event_ids)
+    assert len(set(event_ids)) == len(event_ids)
+    assert all(str(event["url"]).startswith(("http://", "https://")) for event in events)
+
+
+def test_a_bad_token_is_an_auth_error(source: Source) -> None:
+    """A well-formed but unknown personal token is rejected with IndicoAuthError."""
+    bad_token = "indp_" + "x" * 42
+    with client_for(bad_token) as bad_client, pytest.raises(IndicoAuthError) as caught:
+        fetch_category(bad_client, source, window=WINDOW, tz=None, authenticated=True, retries=0)
+    assert bad_token not in str(caught.value)
