@@ -16,12 +16,14 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from indico_sync import __version__
-from indico_sync.build import build, check, resolve_now
 from indico_sync.config import load_config
 from indico_sync.errors import IndicoSyncError
-from indico_sync.sync import SyncResult, sync
+
+if TYPE_CHECKING:
+    from indico_sync.sync import SyncResult
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -109,9 +111,14 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from indico_sync.build import build, resolve_now
+
     now = resolve_now(args.now, os.environ)
     result = build(args.source, args.out, templates=args.templates, now=now)
-    print(f"built {args.out}: {result.pages} pages, {result.meetings} meetings, {result.files} files")
+    print(
+        f"built {args.out}: {result.pages} pages, {result.meetings} meetings, "
+        f"{result.files} files"
+    )
     return EXIT_OK
 
 
@@ -133,12 +140,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from indico_sync.build import check, resolve_now
+
     result = check(args.source, templates=args.templates, now=resolve_now(args.now, os.environ))
     print(f"ok: {result.pages} pages, {result.meetings} meetings, {result.files} files")
     return EXIT_OK
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from indico_sync.build import resolve_now
     from indico_sync.serve import serve
 
     now = resolve_now(args.now, os.environ)
@@ -147,6 +157,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _sync(args: argparse.Namespace) -> SyncResult:
+    """Imported here: `build` alone never pays for loading httpx."""
+    from indico_sync.sync import sync
+
     token = os.environ.get("INDICO_TOKEN", "").strip() or None
     log.info("syncing %s (%s)", args.source, "with token" if token else "anonymous")
     return sync(

@@ -16,7 +16,8 @@ import httpx
 
 from indico_sync.config import Config, load_config
 from indico_sync.indico import Window, fetch_sources, make_client
-from indico_sync.meetings import Meeting, apply_overrides, normalise_events
+from indico_sync.meetings import Meeting, apply_overrides
+from indico_sync.normalise import normalise_events
 from indico_sync.snapshot import (
     SNAPSHOT_PATH,
     Changes,

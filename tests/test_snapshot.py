@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from indico_sync.errors import SnapshotError, SyncRefused
-from indico_sync.meetings import Meeting, normalise_events
+from indico_sync.meetings import Meeting
+from indico_sync.normalise import normalise_events
 from indico_sync.snapshot import (
     check_removals,
     diff_meetings,

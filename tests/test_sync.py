@@ -60,7 +60,11 @@ def test_first_sync_writes_the_category_and_reports_additions(site: Path) -> Non
     assert len(result.changes.added) == 6 and not result.changes.removed
     assert {m.id for m in load_snapshot(site)} == {"1", "3", "4", "5", "6", "7"}
     params = route.calls[0].request.url.params
-    assert (params["from"], params["to"], params["tz"]) == ("2025-10-18", "2027-03-02", "Europe/Zurich")
+    assert (params["from"], params["to"], params["tz"]) == (
+        "2025-10-18",
+        "2027-03-02",
+        "Europe/Zurich",
+    )
     assert params["onlyauthed"] == "yes"
 
 
@@ -102,7 +106,9 @@ def test_failed_sync_leaves_the_snapshot_untouched(
     sync(site, token=TOKEN, today=TODAY)
     before = (site / SNAPSHOT_PATH).read_bytes()
     respx.get(EXPORT).mock(
-        return_value=httpx.Response(status, content=body(name), headers={"Content-Type": content_type})
+        return_value=httpx.Response(
+            status, content=body(name), headers={"Content-Type": content_type}
+        )
     )
     with pytest.raises(error):
         sync(site, token=TOKEN, today=TODAY)

@@ -1,0 +1,244 @@
+"""Normalising Indico's event JSON into Meeting records (pure functions).
+
+Indico's JSON is untrusted: every field is read with a type check, and a missing or
+odd field degrades to an empty value rather than a crash. Only names and affiliations
+of people are kept: no e-mails, e-mail hashes, creators or internal ids.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from indico_sync.errors import IndicoBadResponse
+from indico_sync.meetings import Meeting, MeetingType, Person, Status, Talk, sort_meetings
+
+_VC_LINKS: tuple[tuple[re.Pattern[str], MeetingType], ...] = (
+    (re.compile(r"zoom\.(us|com)/", re.IGNORECASE), MeetingType.ZOOM),
+    (
+        re.compile(
+            r"teams\.(microsoft|live)\.com/|meet\.google\.com/|webex\.com/|vidyo|"
+            r"meet\.jit\.si/|bigbluebutton|skype\.com/",
+            re.IGNORECASE,
+        ),
+        MeetingType.ONLINE,
+    ),
+)
+_VC_WORDS: tuple[tuple[re.Pattern[str], MeetingType], ...] = (
+    (re.compile(r"\bzoom\b", re.IGNORECASE), MeetingType.ZOOM),
+    (
+        re.compile(
+            r"\b(online|virtual|videoconference|video conference|remote|teams|webex|vidyo|"
+            r"jitsi|skype)\b",
+            re.IGNORECASE,
+        ),
+        MeetingType.ONLINE,
+    ),
+)
+_URL = re.compile(r"^\s*https?://", re.IGNORECASE)
+
+
+def normalise_events(
+    events: Iterable[Mapping[str, Any]],
+    *,
+    source: str,
+    category_id: int | None,
+    default_type: MeetingType | None = None,
+    include_hidden: bool = False,
+) -> list[Meeting]:
+    """Turn the `results` of a category export into sorted Meeting records.
+
+    `category_id` keeps only events directly in that category (None keeps the whole
+    subtree, which is what Indico returns). Events no one may see listed
+    (visibility "Nowhere") are dropped unless `include_hidden`.
+    """
+    meetings: dict[str, Meeting] = {}
+    for event in events:
+        if category_id is not None and event.get("categoryId") != category_id:
+            continue
+        if not include_hidden and _is_hidden(event):
+            continue
+        meeting = normalise_event(event, source=source, default_type=default_type)
+        meetings[meeting.key] = meeting
+    return sort_meetings(meetings.values())
+
+
+def normalise_event(
+    event: Mapping[str, Any], *, source: str, default_type: MeetingType | None = None
+) -> Meeting:
+    """One Indico event (detail=contributions) as a Meeting."""
+    event_id = _text(event.get("id"))
+    url = _text(event.get("url"))
+    if not event_id or not url:
+        raise IndicoBadResponse(f"{source}: an event has no 'id' or 'url': expected both")
+    zone_name = _text(event.get("timezone")) or "UTC"
+    zone = _zone(zone_name, fallback="UTC")
+    start = _parse_datetime(event.get("startDate"), where=f"event {url} startDate")
+    end = _parse_datetime(event.get("endDate"), where=f"event {url} endDate")
+    if start is None or end is None:
+        raise IndicoBadResponse(f"{source}: event {url} has no start or end date")
+    title = _clean(_text(event.get("title")))
+    status, label = _status(event.get("label"), title)
+    return Meeting(
+        source=source,
+        id=event_id,
+        url=url,
+        title=title,
+        start=start.astimezone(zone),
+        end=end.astimezone(zone),
+        timezone=zone_name if zone.key == zone_name else "UTC",
+        category=_clean(_text(event.get("category"))),
+        category_id=event.get("categoryId") if isinstance(event.get("categoryId"), int) else None,
+        type=detect_type(event) or default_type,
+        status=status,
+        label=label,
+        location=_location(event),
+        description=_text(event.get("description")).strip(),
+        protected=event.get("hasAnyProtection") is True,
+        talks=normalise_talks(event.get("contributions"), zone=zone),
+    )
+
+
+def normalise_talks(contributions: object, *, zone: ZoneInfo) -> tuple[Talk, ...]:
+    """Contributions in time order, unscheduled ones last (in Indico's order)."""
+    if not isinstance(contributions, list):
+        return ()
+    talks = []
+    for position, contribution in enumerate(contributions):
+        if not isinstance(contribution, dict):
+            continue
+        start = _parse_datetime(contribution.get("startDate"), where="contribution")
+        talk = Talk(
+            title=_clean(_text(contribution.get("title"))),
+            speakers=_speakers(contribution),
+            start=start.astimezone(zone) if start else None,
+        )
+        talks.append((start is None, start or datetime.min.replace(tzinfo=zone), position, talk))
+    talks.sort(key=lambda item: item[:3])
+    return tuple(talk for *_, talk in talks)
+
+
+def detect_type(event: Mapping[str, Any]) -> MeetingType | None:
+    """Zoom / Online / In person / Hybrid, from where the data really says it.
+
+    A videoconference shows up as a link or a word in room, location or description;
+    a physical place as a room or address that is not a link and not a VC word.
+    Returns None when the data says nothing (the config's default applies).
+    """
+    room = _text(event.get("roomFullname")) or _text(event.get("room"))
+    place_fields = [room, _text(event.get("location")), _text(event.get("address"))]
+    virtual = next(
+        (found for text in place_fields if (found := _vc_type(text, _VC_LINKS + _VC_WORDS))),
+        None,
+    ) or _vc_type(_text(event.get("description")), _VC_LINKS)
+    physical = any(
+        text and not _URL.match(text) and _vc_type(text, _VC_LINKS + _VC_WORDS) is None
+        for text in place_fields
+    )
+    if virtual and physical:
+        return MeetingType.HYBRID
+    if virtual:
+        return virtual
+    if physical:
+        return MeetingType.IN_PERSON
+    return None
+
+
+def _vc_type(
+    text: str, patterns: tuple[tuple[re.Pattern[str], MeetingType], ...]
+) -> MeetingType | None:
+    for pattern, meeting_type in patterns:
+        if pattern.search(text):
+            return meeting_type
+    return None
+
+
+def _location(event: Mapping[str, Any]) -> str:
+    """Venue and room as one line, without videoconference links."""
+    room = _text(event.get("roomFullname")) or _text(event.get("room"))
+    parts = [_text(event.get("location")), room]
+    kept: list[str] = []
+    for part in (_clean(p) for p in parts):
+        if part and not _URL.match(part) and part not in kept:
+            kept.append(part)
+    return ", ".join(kept)
+
+
+def _status(label: object, title: str) -> tuple[Status, str]:
+    """From Indico's event label (3.2.6+); older servers: a "cancelled" title."""
+    if isinstance(label, dict):
+        text = _clean(_text(label.get("title")))
+        if label.get("is_event_not_happening") is True:
+            if re.search(r"postpone", text, re.IGNORECASE):
+                return Status.POSTPONED, text
+            return Status.CANCELLED, text or "Cancelled"
+        return Status.SCHEDULED, text
+    if re.search(r"\b(cancell?ed|canceled)\b", title, re.IGNORECASE):
+        return Status.CANCELLED, "Cancelled"
+    if re.search(r"\bpostponed\b", title, re.IGNORECASE):
+        return Status.POSTPONED, "Postponed"
+    return Status.SCHEDULED, ""
+
+
+def _speakers(contribution: Mapping[str, Any]) -> tuple[Person, ...]:
+    people = contribution.get("speakers") or contribution.get("primaryauthors") or []
+    if not isinstance(people, list):
+        return ()
+    result = []
+    for person in people:
+        if isinstance(person, dict) and (name := person_name(person)):
+            result.append(Person(name=name, affiliation=_clean(_text(person.get("affiliation")))))
+    return tuple(result)
+
+
+def person_name(person: Mapping[str, Any]) -> str:
+    """ "First Last" from first_name/last_name; `fullName` ("Last, First") as a fallback."""
+    first = _clean(_text(person.get("first_name")))
+    last = _clean(_text(person.get("last_name")))
+    if first or last:
+        return f"{first} {last}".strip()
+    full = _clean(_text(person.get("fullName")))
+    if "," in full:
+        last, _, first = full.partition(",")
+        return f"{first.strip()} {last.strip()}".strip()
+    return full
+
+
+def _is_hidden(event: Mapping[str, Any]) -> bool:
+    visibility = event.get("visibility")
+    name = visibility.get("name") if isinstance(visibility, dict) else None
+    return isinstance(name, str) and name.startswith("Nowhere")
+
+
+def _parse_datetime(value: object, *, where: str) -> datetime | None:
+    """Indico's {date, time, tz}: `tz` is the request's zone, not the event's."""
+    if not isinstance(value, dict):
+        return None
+    try:
+        day = date.fromisoformat(str(value["date"]))
+        clock = time.fromisoformat(str(value.get("time") or "00:00:00"))
+        zone = _zone(str(value.get("tz") or "UTC"), fallback=None)
+    except (KeyError, ValueError) as exc:
+        raise IndicoBadResponse(f"{where}: expected {{date, time, tz}}, got {value!r}") from exc
+    return datetime.combine(day, clock, tzinfo=zone)
+
+
+def _zone(name: str, *, fallback: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        if fallback is None:
+            raise ValueError(f"unknown time zone {name!r}") from exc
+        return ZoneInfo(fallback)
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _clean(text: str) -> str:
+    """Collapse whitespace (Indico titles may carry newlines and tabs)."""
+    return " ".join(text.split())
