@@ -1,4 +1,4 @@
-"""indico_sync.indico against a real Indico, named by INDICO_LIVE_URL (opt-in, never in CI).
+"""indico_sync against a real Indico, named by INDICO_LIVE_URL (opt-in, never in CI).
 
     INDICO_LIVE_URL=http://127.0.0.1:8000 [INDICO_LIVE_CATEGORY=1] [INDICO_TOKEN=indp_...] \\
         pytest -m live tests/test_live.py
@@ -7,15 +7,21 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from datetime import date, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
 
+from indico_sync.cli import main
 from indico_sync.config import Source
 from indico_sync.errors import IndicoAuthError
 from indico_sync.indico import Window, fetch_category, make_client
+from indico_sync.snapshot import SNAPSHOT_PATH, load_snapshot
+
+ROOT = Path(__file__).parent.parent
 
 LIVE_URL = os.environ.get("INDICO_LIVE_URL", "").rstrip("/")
 TOKEN = os.environ.get("INDICO_TOKEN") or None
@@ -61,3 +67,36 @@ def test_a_bad_token_is_an_auth_error(source: Source) -> None:
     with client_for(bad_token) as bad_client, pytest.raises(IndicoAuthError) as caught:
         fetch_category(bad_client, source, window=WINDOW, tz=None, authenticated=True, retries=0)
     assert bad_token not in str(caught.value)
+
+
+def test_cli_sync_then_build_against_the_real_server(
+    tmp_path: Path, source: Source, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The real CLI syncs the category, a re-sync changes nothing, and the site builds."""
+    site = tmp_path / "site_src"
+    shutil.copytree(ROOT / "site_src", site)
+    (site / SNAPSHOT_PATH).unlink()
+    config = (site / "_config.yml").read_text(encoding="utf-8")
+    config = config.replace("url: https://indico.cern.ch", f"url: {source.url}")
+    config = config.replace("category: 14703", f"category: {source.category}")
+    (site / "_config.yml").write_text(config, encoding="utf-8")
+    assert main(["sync", "--source", str(site)]) == 0
+    meetings = load_snapshot(site)
+    assert meetings and all(m.source == source.key for m in meetings)
+    first = (site / SNAPSHOT_PATH).read_bytes()
+    assert main(["sync", "--source", str(site)]) == 0
+    assert (site / SNAPSHOT_PATH).read_bytes() == first
+    assert "0 added, 0 updated, 0 removed" in capsys.readouterr().out
+    out = tmp_path / "_site"
+    args = [
+        "build",
+        "--source",
+        str(site),
+        "--out",
+        str(out),
+        "--templates",
+        str(ROOT / "templates"),
+    ]
+    assert main(args) == 0
+    home = (out / "index.html").read_text(encoding="utf-8")
+    assert all(m.url in home for m in meetings)
