@@ -12,6 +12,8 @@ import http.server
 import logging
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,32 +25,51 @@ from indico_sync.errors import IndicoSyncError
 log = logging.getLogger(__name__)
 
 
-def serve(
-    source: Path, out: Path, *, templates: Path, now: datetime, host: str, port: int
-) -> None:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Preview:
+    """A running preview: the HTTP server and the watcher that rebuilds."""
+
+    server: http.server.ThreadingHTTPServer
+    stop: threading.Event
+    url: str
+
+    def close(self) -> None:
+        self.stop.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def serve(source: Path, out: Path, *, templates: Path, now: datetime, host: str, port: int) -> None:
     """Serve until interrupted; raises IndicoSyncError if the first build fails."""
+    preview = start_preview(source, out, templates=templates, now=now, host=host, port=port)
+    print(f"serving {out} at {preview.url} (Ctrl-C stops)")
+    try:
+        preview.stop.wait()
+    finally:
+        preview.close()
+
+
+def start_preview(
+    source: Path, out: Path, *, templates: Path, now: datetime, host: str, port: int
+) -> Preview:
+    """Build once, then serve and watch in background threads."""
     rebuild = functools.partial(build, source, out, templates=templates, now=now)
     rebuild()
     baseurl = load_config(source).baseurl
     handler = functools.partial(_Handler, directory=str(out.absolute()), baseurl=baseurl)
     server = http.server.ThreadingHTTPServer((host, port), handler)
     stop = threading.Event()
-    watcher = threading.Thread(
-        target=_watch, args=([source, templates], rebuild, stop), daemon=True
-    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    watcher = threading.Thread(target=_watch, args=([source, templates], rebuild, stop))
+    watcher.daemon = True
     watcher.start()
-    print(f"serving {out} at http://{host}:{server.server_port}{baseurl}/ (Ctrl-C stops)")
-    try:
-        server.serve_forever()
-    finally:
-        stop.set()
-        server.server_close()
+    return Preview(server=server, stop=stop, url=f"http://{host}:{server.server_port}{baseurl}/")
 
 
-def snapshot_mtimes(folders: list[Path]) -> dict[Path, float]:
+def snapshot_mtimes(folders: list[Path]) -> dict[Path, int]:
     """Every file's modification time: a cheap, dependency-free change detector."""
     return {
-        path: path.stat().st_mtime
+        path: path.stat().st_mtime_ns
         for folder in folders
         if folder.exists()
         for path in folder.rglob("*")
@@ -56,9 +77,9 @@ def snapshot_mtimes(folders: list[Path]) -> dict[Path, float]:
     }
 
 
-def _watch(folders: list[Path], rebuild: Any, stop: threading.Event) -> None:
+def _watch(folders: list[Path], rebuild: Callable[[], Any], stop: threading.Event) -> None:
     seen = snapshot_mtimes(folders)
-    while not stop.wait(0.5):
+    while not stop.wait(0.3):
         current = snapshot_mtimes(folders)
         if current == seen:
             continue
@@ -67,13 +88,13 @@ def _watch(folders: list[Path], rebuild: Any, stop: threading.Event) -> None:
         try:
             rebuild()
         except IndicoSyncError as exc:
-            print(f"error: {exc} (still serving the last good site)")
+            print(f"error: {exc} (still serving the last good site)", flush=True)
             continue
-        print(f"rebuilt in {time.perf_counter() - started:.2f} s")
+        print(f"rebuilt in {time.perf_counter() - started:.2f} s", flush=True)
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
-    """Static files under `baseurl`; `/` redirects there."""
+    """Static files under `baseurl`; `/` redirects there; 404s show the site's 404.html."""
 
     def __init__(self, *args: Any, baseurl: str, **kwargs: Any) -> None:
         self.baseurl = baseurl
@@ -81,7 +102,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
     def send_head(self) -> Any:
         if self.baseurl and not self.path.startswith(self.baseurl + "/"):
-            if self.path in ("/", self.baseurl):
+            if self.path.split("?")[0] in ("/", self.baseurl):
                 self.send_response(302)
                 self.send_header("Location", self.baseurl + "/")
                 self.end_headers()

@@ -1,0 +1,179 @@
+"""The command line end to end: `main([...])` with Indico mocked at the HTTP layer."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import httpx
+import pytest
+import respx
+
+from indico_sync.cli import EXIT_ERROR, EXIT_OK, EXIT_SYNC_FAILED, main
+from indico_sync.snapshot import SNAPSHOT_PATH
+
+ROOT = Path(__file__).parent.parent
+FIXTURES = Path(__file__).parent / "fixtures" / "indico"
+EXPORT = "http://127.0.0.1:8000/export/categ/1.json"
+NOW = "2026-11-22T12:00:00+00:00"
+TOKEN = "indp_" + "T0k3n" * 8
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    """A copy of the real site source, pointed at a local Indico, with the seed snapshot."""
+    source = tmp_path / "site_src"
+    shutil.copytree(ROOT / "site_src", source)
+    config = (source / "_config.yml").read_text(encoding="utf-8")
+    config = config.replace("url: https://indico.cern.ch", "url: http://127.0.0.1:8000")
+    config = config.replace("category: 14703", "category: 1\n      # tests")
+    config = config.replace("  past_days: 3650", "  retries: 0\n  past_days: 3650")
+    (source / "_config.yml").write_text(config, encoding="utf-8")
+    return source
+
+
+def run(site: Path, *args: str) -> int:
+    out = site.parent / "_site"
+    return main(
+        [*args, "--source", str(site), "--out", str(out), "--templates", str(ROOT / "templates")]
+    )
+
+
+def serve_category(name: str = "categ_reader_token_contribs.json") -> respx.Route:
+    def answer(request: httpx.Request) -> httpx.Response:
+        page = name if request.url.params["offset"] == "0" else "err_categ_nonexistent.json"
+        return httpx.Response(
+            200,
+            content=(FIXTURES / page).read_bytes(),
+            headers={"Content-Type": "application/json"},
+        )
+
+    return respx.get(EXPORT).mock(side_effect=answer)
+
+
+@respx.mock
+def test_run_syncs_then_builds(
+    site: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No command = sync + build: the snapshot and the HTML hold Indico's meetings."""
+    monkeypatch.setenv("INDICO_TOKEN", TOKEN)
+    serve_category()
+    assert run(site, "--allow-removals", "--now", NOW) == EXIT_OK
+    out = capsys.readouterr()
+    assert "+ 2026-11-01 16:00 CET  GNN ML WG meeting #41" in out.out
+    assert "- 2022-04-08 15:00 CEST" in out.out  # the example meeting made way
+    assert "sync: 6 added, 0 updated, 1 removed; 6 meetings" in out.out
+    home = (site.parent / "_site" / "index.html").read_text(encoding="utf-8")
+    assert "GNN ML WG meeting #44 (Zoom, US-friendly time)" in home
+    assert "http://127.0.0.1:8000/event/3/" in home
+    assert "<script>alert" not in home and "&lt;script&gt;alert" in home
+    assert "Zoë Ó Briain-Müller" in home
+    everything = out.out + out.err + home
+    assert TOKEN not in everything
+    assert TOKEN not in (site / SNAPSHOT_PATH).read_text(encoding="utf-8")
+
+
+@respx.mock
+def test_failed_sync_still_builds_from_the_last_snapshot(
+    site: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Indico rejecting the token: a warning, the old meetings published, exit status 3."""
+    monkeypatch.setenv("INDICO_TOKEN", TOKEN)
+    before = (site / SNAPSHOT_PATH).read_bytes()
+    respx.get(EXPORT).mock(
+        return_value=httpx.Response(
+            400,
+            content=(FIXTURES / "categ_bad_token.html").read_bytes(),
+            headers={"Content-Type": "text/html; charset=utf-8"},
+        )
+    )
+    assert run(site, "--now", NOW) == EXIT_SYNC_FAILED
+    err = capsys.readouterr().err
+    assert "error: sync failed:" in err and "Classic API" in err
+    assert "warning: building the site from the last good snapshot" in err
+    assert TOKEN not in err
+    assert (site / SNAPSHOT_PATH).read_bytes() == before
+    home = (site.parent / "_site" / "index.html").read_text(encoding="utf-8")
+    assert "https://indico.cern.ch/event/1141191/" in home
+
+
+@respx.mock
+def test_unreachable_indico_with_strict_builds_nothing(
+    site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--strict makes a failed sync fatal: exit 1 and no site."""
+    respx.get(EXPORT).mock(side_effect=httpx.ConnectError("Connection refused"))
+    assert run(site, "--strict", "--now", NOW) == EXIT_ERROR
+    assert (
+        "error: cannot reach http://127.0.0.1:8000/export/categ/1.json" in capsys.readouterr().err
+    )
+    assert not (site.parent / "_site").exists()
+
+
+@respx.mock
+def test_guard_refusal_is_a_failed_sync(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An empty answer would wipe the seed meeting: refused, site built, exit 3."""
+    serve_category("err_categ_nonexistent.json")
+    assert run(site, "--now", NOW) == EXIT_SYNC_FAILED
+    assert "refusing to remove 1 of 1 stored meetings" in capsys.readouterr().err
+    assert (site.parent / "_site" / "index.html").exists()
+
+
+def test_sync_command_reports_errors_in_one_line(
+    site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A broken config: exit 1, one 'error:' line naming the file and key, no traceback."""
+    config = site / "_config.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "timezone: Nowhere/Land\n")
+    assert main(["sync", "--source", str(site)]) == EXIT_ERROR
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and err.endswith(errors[0] + "\n")
+    assert "_config.yml" in err and "timezone" in err and "Traceback" not in err
+
+
+def test_build_command_works_offline(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`build` needs no network: the committed snapshot is enough."""
+    assert (
+        main(
+            [
+                "build",
+                "--source",
+                str(site),
+                "--out",
+                str(site.parent / "out"),
+                "--templates",
+                str(ROOT / "templates"),
+                "--now",
+                NOW,
+            ]
+        )
+        == EXIT_OK
+    )
+    assert "built" in capsys.readouterr().out
+    assert (site.parent / "out" / "meetings.ics").exists()
+
+
+def test_check_writes_nothing(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`check` validates everything and leaves no output folder behind."""
+    before = sorted(p.name for p in site.parent.iterdir())
+    assert main(["check", "--source", str(site), "--templates", str(ROOT / "templates")]) == 0
+    assert capsys.readouterr().out.startswith("ok: ")
+    assert sorted(p.name for p in site.parent.iterdir()) == before
+    (site / "about.md").write_text("---\nlayout: nope\n---\nx\n", encoding="utf-8")
+    assert main(["check", "--source", str(site), "--templates", str(ROOT / "templates")]) == 1
+    assert "about.md" in capsys.readouterr().err
+
+
+def test_usage_errors_exit_2() -> None:
+    """An unknown option is a usage error (argparse's status 2)."""
+    with pytest.raises(SystemExit) as caught:
+        main(["build", "--frobnicate"])
+    assert caught.value.code == 2
+
+
+def test_verbose_shows_the_traceback(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """-v adds the traceback to the one-line error."""
+    (site / "_config.yml").write_text("indico: 3\n", encoding="utf-8")
+    assert main(["sync", "-v", "--source", str(site)]) == EXIT_ERROR
+    assert "Traceback" in capsys.readouterr().err

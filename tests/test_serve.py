@@ -1,0 +1,58 @@
+"""The preview server: serves the built site under baseurl and rebuilds on changes."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from indico_sync.serve import snapshot_mtimes, start_preview
+
+ROOT = Path(__file__).parent.parent
+NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
+
+
+def wait_for(check: object, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if callable(check) and check():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_preview_serves_under_baseurl_and_rebuilds(tmp_path: Path) -> None:
+    """Home is served at /wg-site/, / redirects there, and an edit shows up after a rebuild."""
+    site = tmp_path / "site_src"
+    shutil.copytree(ROOT / "site_src", site)
+    config = site / "_config.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace('baseurl: ""', "baseurl: /wg-site"),
+        encoding="utf-8",
+    )
+    preview = start_preview(
+        site, tmp_path / "_site", templates=ROOT / "templates", now=NOW, host="127.0.0.1", port=0
+    )
+    try:
+        assert preview.url.endswith("/wg-site/")
+        with httpx.Client(follow_redirects=False) as client:
+            assert client.get(preview.url).status_code == 200
+            root = client.get(preview.url.removesuffix("wg-site/"))
+            assert (root.status_code, root.headers["Location"]) == (302, "/wg-site/")
+            about = site / "about.md"
+            about.write_text(about.read_text(encoding="utf-8") + "\nFreshly edited.\n")
+            assert wait_for(lambda: "Freshly edited." in client.get(preview.url + "about/").text)
+    finally:
+        preview.close()
+
+
+def test_mtime_snapshot_sees_new_and_changed_files(tmp_path: Path) -> None:
+    """The change detector notices an added file and a modified one."""
+    (tmp_path / "a.md").write_text("a")
+    before = snapshot_mtimes([tmp_path, tmp_path / "missing"])
+    (tmp_path / "b.md").write_text("b")
+    assert snapshot_mtimes([tmp_path]) != before
+    assert set(snapshot_mtimes([tmp_path])) == {tmp_path / "a.md", tmp_path / "b.md"}
