@@ -116,8 +116,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     now = resolve_now(args.now, os.environ)
     result = build(args.source, args.out, templates=args.templates, now=now)
     print(
-        f"built {args.out}: {result.pages} pages, {result.meetings} meetings, "
-        f"{result.files} files"
+        f"built {args.out}: {result.pages} pages, {result.meetings} meetings, {result.files} files"
     )
     return EXIT_OK
 

@@ -1,0 +1,163 @@
+"""The build stage: site source + meeting snapshot -> a finished static site.
+
+`build` reads like its steps: load the config, pages, templates and meetings, render
+the whole site in memory (`site.render_site`, pure), then write it in one atomic swap
+(`writer.write_site`). Any error before the swap leaves the previous output as it
+was. `check` runs the same steps without writing. The loaders here are the only
+disk reads of the build.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from indico_sync.config import load_config
+from indico_sync.errors import ConfigError, ContentError, RenderError
+from indico_sync.meetings import apply_overrides
+from indico_sync.pages import MARKDOWN_SUFFIXES, POSTS, SiteFiles, SourceFile, parse_pages
+from indico_sync.site import render_site
+from indico_sync.snapshot import load_snapshot
+from indico_sync.writer import write_site
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BuildResult:
+    pages: int  # pages and posts rendered
+    meetings: int
+    files: int
+
+
+def build(source: Path, out: Path, *, templates: Path, now: datetime) -> BuildResult:
+    """Build the site from `source` into `out`, replacing `out` atomically."""
+    files, result = _in_memory(source, templates=templates, now=now, skip=out)
+    write_site(out, files)
+    log.debug("wrote %d files to %s", result.files, out)
+    return result
+
+
+def check(source: Path, *, templates: Path, now: datetime) -> BuildResult:
+    """Everything `build` does except writing: for pull requests and editors."""
+    return _in_memory(source, templates=templates, now=now)[1]
+
+
+def _in_memory(
+    source: Path, *, templates: Path, now: datetime, skip: Path | None = None
+) -> tuple[dict[str, bytes], BuildResult]:
+    """The whole site in memory, and what it holds."""
+    config = load_config(source)
+    site_files = load_site_files(source, skip=skip)
+    zone = config.timezone or UTC
+    pages = parse_pages(site_files, site=config.site, baseurl=config.baseurl, zone=zone)
+    meetings = apply_overrides(load_snapshot(source), config.indico.overrides)
+    files = render_site(
+        config=config,
+        pages=pages,
+        meetings=meetings,
+        static=site_files.static,
+        assets=load_assets(templates),
+        env=load_templates(templates),
+        now=now,
+    )
+    return files, BuildResult(pages=len(pages), meetings=len(meetings), files=len(files))
+
+
+def resolve_now(value: str | None, environ: Mapping[str, str]) -> datetime:
+    """The moment that splits upcoming from past: `--now` (ISO 8601, naive = UTC), else
+    SOURCE_DATE_EPOCH (reproducible builds), else the current time."""
+    if value:
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ConfigError(
+                f"--now: expected an ISO 8601 date-time such as 2026-11-22T12:00:00+01:00, "
+                f"got {value!r}"
+            ) from None
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    epoch = environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return datetime.fromtimestamp(int(epoch), UTC)
+        except (ValueError, OverflowError, OSError):
+            raise ConfigError(
+                f"SOURCE_DATE_EPOCH: expected whole seconds since 1970, got {epoch!r}"
+            ) from None
+    return datetime.now(UTC)
+
+
+def load_templates(folder: Path) -> Environment:
+    """The one Jinja environment: autoescape on, StrictUndefined (a missing value fails)."""
+    if not folder.is_dir():
+        raise RenderError(f"{folder}: templates folder not found (use --templates)")
+    return Environment(
+        loader=FileSystemLoader(folder),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+
+
+def load_assets(folder: Path) -> dict[str, bytes]:
+    """`templates/static/*`: the stylesheet and friends, published under `assets/`."""
+    static = folder / "static"
+    if not static.is_dir():
+        return {}
+    return {p.relative_to(static).as_posix(): _read_bytes(p) for p in _walk(static, skip=None)}
+
+
+def load_site_files(source: Path, *, skip: Path | None = None) -> SiteFiles:
+    """Pages, posts and files to copy. `_*` and `.*` entries are not published, and
+    `skip` (the output folder, when it lies inside the source) is never read."""
+    if not source.is_dir():
+        raise ContentError(f"{source}: not a folder (is --source the site folder?)")
+    pages, static = [], {}
+    for path in _walk(source, skip=skip.absolute() if skip else None):
+        name = path.relative_to(source).as_posix()
+        if path.suffix in MARKDOWN_SUFFIXES:
+            pages.append(SourceFile(path=path, name=name, text=_read_text(path)))
+        else:
+            static[name] = _read_bytes(path)
+    posts = sorted(p for p in (source / POSTS).glob("*") if p.suffix in MARKDOWN_SUFFIXES)
+    return SiteFiles(
+        pages=tuple(pages),
+        posts=tuple(
+            SourceFile(path=p, name=f"{POSTS}/{p.name}", text=_read_text(p)) for p in posts
+        ),
+        static=static,
+    )
+
+
+def _walk(root: Path, *, skip: Path | None) -> Iterator[Path]:
+    """Files to publish, sorted; symlinks are skipped, as GitHub Pages does."""
+    for folder, dirs, files in os.walk(root):
+        here = Path(folder)
+        dirs[:] = sorted(d for d in dirs if d[0] not in "._" and (here / d).absolute() != skip)
+        for name in sorted(files):
+            if name[0] not in "._" and not (here / name).is_symlink():
+                yield here / name
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ContentError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+
+
+def _read_text(path: Path) -> str:
+    try:
+        text = _read_bytes(path).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ContentError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    return text.removeprefix("\ufeff").replace("\r\n", "\n")

@@ -1,0 +1,344 @@
+"""Pages and news posts: YAML front matter + Markdown, as Jekyll reads them.
+
+Pure: the files' text comes in (`build.load_site_files` reads the folder), `Page`
+records go out. `parse_page` splits and validates the front matter (unknown keys are
+kept in `extra`), fills `{{ site.x }}` before Markdown runs, as Jekyll's Liquid does,
+except that an undefined name is an error naming the file and line rather than an
+empty string, and prefixes root-relative links with the baseurl so the site also works
+as a project site. `{% include NAME %}` becomes a marker that `site.py` replaces with
+the rendered partial.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, tzinfo
+from pathlib import Path
+from typing import Any
+
+import markdown
+import yaml
+from markdown.extensions import Extension
+from markdown.preprocessors import Preprocessor
+
+from indico_sync.errors import ContentError
+
+LAYOUTS = ("home", "page", "post")
+INCLUDES = ("meetings.html",)
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+POSTS = "_posts"
+_KNOWN = {"layout", "title", "permalink", "order", "display_title", "list_title", "description"}
+_POST_NAME = re.compile(r"(\d{4})-(\d\d)-(\d\d)-(.+)\.(?:md|markdown)")
+_OPENING = re.compile(r"---[ \t]*$", re.M)  # only a first line of exactly '---' opens
+_FRONT = re.compile(r"---[ \t]*\n(.*?)^(?:---|\.\.\.)[ \t]*$\n?", re.S | re.M)
+_LIQUID = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}|\{%-?\s*(.*?)\s*-?%\}", re.S)
+_VARIABLE = re.compile(r"(site|page)((?:\.[A-Za-z0-9_-]+)+)")
+_ROOT_LINK = re.compile(r"""(\s(?:href|src)=["'])/(?!/)""")
+_FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
+_TAG = re.compile(r"<[^>]*>")
+_LIST_ITEM = re.compile(r" {0,3}(?:[*+-]|\d{1,9}[.)])[ \t]+\S")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceFile:
+    """One Markdown file: `name` is its path inside the site folder, `path` for messages."""
+
+    path: Path
+    name: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SiteFiles:
+    """Everything in the site folder: pages, posts, and files copied as they are."""
+
+    pages: tuple[SourceFile, ...]
+    posts: tuple[SourceFile, ...]
+    static: Mapping[str, bytes]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Page:
+    """A page or post, rendered to HTML but not yet placed in a layout."""
+
+    source: str
+    layout: str
+    url: str
+    html: str
+    title: str = ""
+    order: int | None = None
+    display_title: str = ""
+    list_title: str = ""
+    description: str = ""
+    date: datetime | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_post(self) -> bool:
+        return self.date is not None
+
+
+def parse_pages(
+    files: SiteFiles, *, site: Mapping[str, Any], baseurl: str, zone: tzinfo
+) -> list[Page]:
+    """Every page and post; one Markdown instance serves them all (`reset` between)."""
+    md = new_markdown()
+    pages = (
+        parse_page(f, site=site, baseurl=baseurl, zone=zone, md=md)
+        for f in (*files.pages, *files.posts)
+    )
+    return [page for page in pages if page is not None]
+
+
+def new_markdown() -> markdown.Markdown:
+    """Python-Markdown with tables and heading ids; raw HTML passes through."""
+    return markdown.Markdown(
+        extensions=["tables", "toc", "fenced_code", _JekyllLists()], output_format="html"
+    )
+
+
+class _JekyllLists(Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        md.preprocessors.register(_ListAfterParagraph(md), "jekyll_lists", 27)
+
+
+class _ListAfterParagraph(Preprocessor):
+    """kramdown (Jekyll) starts a list on the line right after a paragraph; Python-Markdown
+    needs a blank line first, or the items run into the paragraph. Add it (not in code)."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        result: list[str] = []
+        fence, in_list = "", False
+        for line in lines:
+            stripped = line.lstrip()
+            if stripped.startswith(("```", "~~~")) and (not fence or stripped.startswith(fence)):
+                fence = "" if fence else stripped[:3]
+            item = not fence and _LIST_ITEM.match(line) is not None
+            previous = result[-1] if result else ""
+            if item and not in_list and previous.strip() and previous[:1] not in " \t":
+                result.append("")
+            if not fence and (item or (previous == "" and line[:1] not in " \t" and line)):
+                in_list = item
+            result.append(line)
+        return result
+
+
+def parse_page(
+    file: SourceFile, *, site: Mapping[str, Any], baseurl: str, zone: tzinfo, md: markdown.Markdown
+) -> Page | None:
+    """One page or post; None for a draft (`published: false`)."""
+    meta, body, first_line = split_front_matter(file.text, where=file.path)
+    if meta.get("published") is False:
+        return None
+    post = _post_name(file) if file.name.startswith(f"{POSTS}/") else None
+    problems: list[str] = []
+    fields = _fields(meta, problems, lines=file.text.split("\n", 40)[:40], post=post is not None)
+    published = _post_date(meta, post, zone, problems) if post else None
+    if problems:
+        raise ContentError(f"{file.path}: " + "; ".join(problems))
+    body = fill_liquid(body, {"site": site, "page": meta}, where=file.path, first_line=first_line)
+    md.reset()
+    return Page(
+        source=str(file.path),
+        url=fields.pop("permalink", None) or _default_url(file.name, post),
+        html=prefix_root_links(md.convert(body), baseurl),
+        date=published,
+        extra={key: value for key, value in meta.items() if key not in _KNOWN},
+        title=fields.pop("title", None) or (_title_from_slug(post[1]) if post else ""),
+        **fields,
+    )
+
+
+def split_front_matter(text: str, *, where: Path) -> tuple[dict[str, Any], str, int]:
+    """(front matter, body, line number of the body's first line)."""
+    if _OPENING.match(text) is None:
+        return {}, text, 1
+    match = _FRONT.match(text)
+    if match is None:
+        raise ContentError(f"{where}:1: front matter opens with '---' but never closes")
+    try:
+        meta = yaml.load(match[1], Loader=yaml.CSafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 2}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or " ".join(str(exc).split())
+        raise ContentError(f"{where}{line}: front matter is not valid YAML: {problem}") from exc
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict) or not all(isinstance(key, str) for key in meta):
+        raise ContentError(
+            f"{where}: front matter must be a mapping of keys, such as 'title: About'"
+        )
+    return meta, text[match.end() :], text.count("\n", 0, match.end()) + 1
+
+
+def _fields(
+    meta: Mapping[str, Any], problems: list[str], *, lines: Sequence[str], post: bool
+) -> dict[str, Any]:
+    """The known keys, validated; each problem names its key and line."""
+
+    def problem(key: str, message: str) -> None:
+        line = next((n for n, text in enumerate(lines, 1) if text.startswith(f"{key}:")), None)
+        problems.append(f"{f'line {line}: ' if line else ''}{key}: {message}")
+
+    fields: dict[str, Any] = {"layout": meta.get("layout", "post" if post else "page")}
+    if fields["layout"] not in LAYOUTS:
+        problem(
+            "layout", f"unknown layout {fields['layout']!r} (expected one of {', '.join(LAYOUTS)})"
+        )
+    for key in ("title", "display_title", "list_title", "description"):
+        value = meta.get(key)
+        if value is not None and (
+            not isinstance(value, str | int | float) or isinstance(value, bool)
+        ):
+            problem(key, f"expected text, got {type(value).__name__}")
+        elif value is not None:
+            fields[key] = str(value)
+    order = meta.get("order")
+    if order is not None and (not isinstance(order, int) or isinstance(order, bool)):
+        problem("order", f"expected a whole number, got {order!r}")
+    elif order is not None:
+        fields["order"] = order
+    if "permalink" in meta:
+        fields["permalink"] = check_permalink(
+            meta["permalink"], lambda msg: problem("permalink", msg)
+        )
+    return fields
+
+
+def check_permalink(value: object, report: Callable[[str], None]) -> str | None:
+    """A site path such as `/about/`; anything that could leave the site is refused."""
+    if not isinstance(value, str) or not value.startswith("/"):
+        report(f"expected a path starting with '/', such as /about/, got {value!r}")
+        return None
+    parts = value.split("/")
+    if any(p in (".", "..") for p in parts) or re.search(r"[\\?#\s\x00-\x1f]|//", value):
+        report(f"{value!r} is not a plain path inside the site (no '..', '//', '\\', '?', '#')")
+        return None
+    if parts[-1] and "." not in parts[-1]:
+        return value + "/"  # `/about` is served as `/about/index.html`
+    return value
+
+
+def url_to_path(url: str) -> str:
+    """The output file for a site URL: `/about/` -> `about/index.html`."""
+    return url[1:] + "index.html" if url.endswith("/") else url[1:]
+
+
+def include_marker(name: str) -> str:
+    """What `{% include NAME %}` leaves in the HTML, for `site.py` to replace."""
+    return f"<!--indico_sync include {name}-->"
+
+
+def _default_url(name: str, post: tuple[date, str] | None) -> str:
+    if post is not None:
+        day, slug = post
+        return f"/{day:%Y/%m/%d}/{slug}/"
+    stem = name.rsplit(".", 1)[0]
+    if stem == "index" or stem.endswith("/index"):
+        return "/" + stem.removesuffix("index")
+    return f"/{stem}/"
+
+
+def _post_name(file: SourceFile) -> tuple[date, str]:
+    match = _POST_NAME.fullmatch(file.name.removeprefix(f"{POSTS}/"))
+    try:
+        if match is None:
+            raise ValueError("no date")
+        return date(int(match[1]), int(match[2]), int(match[3])), match[4]
+    except ValueError as exc:
+        raise ContentError(
+            f"{file.path}: expected a post name like {POSTS}/2026-11-22-my-news.md ({exc})"
+        ) from exc
+
+
+def _post_date(
+    meta: Mapping[str, Any], post: tuple[date, str], zone: tzinfo, problems: list[str]
+) -> datetime:
+    """Midnight of the file name's date in the site's zone; front matter `date` wins."""
+    value = meta.get("date", post[0])
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=zone)
+    if isinstance(value, date):
+        return datetime.combine(value, time(), tzinfo=zone)
+    problems.append(f"date: expected a date such as 2026-11-22, got {value!r}")
+    return datetime.combine(post[0], time(), tzinfo=zone)
+
+
+def _title_from_slug(slug: str) -> str:
+    return slug.replace("-", " ").replace("_", " ").capitalize()
+
+
+def fill_liquid(body: str, scope: Mapping[str, Any], *, where: Path, first_line: int) -> str:
+    """Replace `{{ site.x }}` / `{{ page.x }}` and mark `{% include NAME %}`, as Jekyll
+    does before Markdown. Anything else in `{{ }}` / `{% %}` is an error with its line."""
+    if "{{" not in body and "{%" not in body:
+        return body
+    pieces, end, line = [], 0, first_line
+    for match in _LIQUID.finditer(body):
+        line += body.count("\n", end, match.start())
+        pieces.append(body[end : match.start()])
+        at = f"{where}:{line}"
+        if match[1] is not None:
+            pieces.append(_variable(match[1], scope, at=at))
+        else:
+            pieces.append(_tag(match[2], body, match, at=at))
+        end = match.end()
+        line += body.count("\n", match.start(), end)
+    pieces.append(body[end:])
+    return "".join(pieces)
+
+
+def _variable(expression: str, scope: Mapping[str, Any], *, at: str) -> str:
+    match = _VARIABLE.fullmatch(expression)
+    if match is None:
+        raise ContentError(
+            f"{at}: unsupported expression {{{{ {expression} }}}} "
+            "(only {{ site.KEY }} and {{ page.KEY }}, without filters)"
+        )
+    value: Any = scope[match[1]]
+    for key in match[2][1:].split("."):
+        if not isinstance(value, Mapping) or key not in value:
+            where = "_config.yml" if match[1] == "site" else "the front matter"
+            raise ContentError(f"{at}: {{{{ {expression} }}}} is not defined in {where}")
+        value = value[key]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None or isinstance(value, str | int | float | date):
+        return "" if value is None else str(value)
+    raise ContentError(f"{at}: {{{{ {expression} }}}} is a {type(value).__name__}, not text")
+
+
+def _tag(tag: str, body: str, match: re.Match[str], *, at: str) -> str:
+    words = tag.split()
+    if len(words) != 2 or words[0] != "include":
+        raise ContentError(
+            f"{at}: unsupported Liquid tag {{% {tag} %}} (only {{% include meetings.html %}})"
+        )
+    if words[1] not in INCLUDES:
+        raise ContentError(
+            f"{at}: unknown include {words[1]!r} (expected one of {', '.join(INCLUDES)})"
+        )
+    before = body[body.rfind("\n", 0, match.start()) + 1 : match.start()]
+    after_end = body.find("\n", match.end())
+    after = body[match.end() : after_end if after_end >= 0 else len(body)]
+    if before.strip() or after.strip():
+        raise ContentError(f"{at}: put {{% {tag} %}} on a line of its own")
+    return f"\n{include_marker(words[1])}\n"
+
+
+def prefix_root_links(html_text: str, baseurl: str) -> str:
+    """`href="/about/"` -> `href="/wg-site/about/"`; `//host` and relative links stay."""
+    if not baseurl:
+        return html_text
+    return _ROOT_LINK.sub(lambda match: f"{match[1]}{baseurl}/", html_text)
+
+
+def excerpt(html_text: str, *, limit: int = 300) -> str:
+    """Plain text of the first paragraph, for summaries and meta descriptions."""
+    match = _FIRST_PARAGRAPH.search(html_text)
+    text = " ".join(html.unescape(_TAG.sub("", match[1])).split()) if match else ""
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"

@@ -1,0 +1,380 @@
+"""The whole site in memory: pages, posts and meetings rendered into {path: bytes}.
+
+Pure: the config, parsed pages, meetings, static files, one Jinja environment and
+"now" go in; every output file comes out. Nothing here touches the disk, so a failed
+render leaves no trace. Each meeting's display strings are computed once, here (the
+date in the right zone, with the abbreviation the tz database gives for that day), so
+the templates only loop. Indico text reaches the templates as plain strings and is
+escaped there; only descriptions, after the nh3 sanitiser, are marked safe.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import nh3
+from jinja2 import Environment, TemplateError, TemplateNotFound, TemplateSyntaxError
+from markupsafe import Markup, escape
+
+from indico_sync.calendar import render_calendar
+from indico_sync.config import Config
+from indico_sync.errors import ContentError, RenderError
+from indico_sync.feeds import FeedEntry, render_atom, render_robots, render_sitemap
+from indico_sync.meetings import Meeting, Status, Talk, sort_meetings
+from indico_sync.pages import Page, excerpt, include_marker, prefix_root_links, url_to_path
+
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+DASH = "\u2013"  # en dash, for date ranges
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MEETINGS_MARKER = include_marker("meetings.html")
+_BR = re.compile(r"<br\s*/?>", re.I)
+_CLEANER = nh3.Cleaner(
+    tags={"a", "p", "br", "strong", "b", "em", "i", "ul", "ol", "li", "code", "pre", "blockquote"},
+    attributes={"a": {"href", "title"}},
+    url_schemes={"http", "https"},
+    link_rel="nofollow noopener",
+    attribute_filter=lambda tag, name, value: (
+        value if name != "href" or value.startswith(("https://", "http://")) else None
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MeetingRow:
+    """One meeting as the tables show it: every string ready, nothing left to compute."""
+
+    url: str  # "" when Indico's URL is not http(s): no link then
+    title: str
+    day: str  # "Friday"
+    date: str  # "8 April 2022", or a range for a multi-day event
+    time: str  # "15:00 (CEST)"
+    iso: str  # the start, ISO 8601 with offset, for <time datetime> and the script
+    talks: tuple[Talk, ...]
+    description: Markup  # sanitised; only shown when there are no talks
+    type: str
+    location: str
+    status: str  # "" when scheduled, else "Cancelled", "Postponed" or Indico's label
+    protected: bool
+    is_next: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Agenda:
+    upcoming: tuple[MeetingRow, ...]  # soonest first
+    past: tuple[MeetingRow, ...]  # newest first
+    next: MeetingRow | None
+    zone_note: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Link:
+    title: str
+    url: str  # site path, for comparing with the current page
+    href: str  # what goes into the HTML: baseurl-prefixed or absolute
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SiteView:
+    """What every template sees as `site`; `config` is `_config.yml` as written."""
+
+    title: str
+    description: str
+    lang: str
+    baseurl: str
+    home: str
+    feed: str
+    calendar: str
+    nav: tuple[Link, ...]
+    links: tuple[Link, ...]
+    config: Mapping[str, object]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PageView:
+    """What a layout sees as `page`."""
+
+    layout: str
+    url: str
+    href: str
+    title: str
+    head_title: str  # "About | GNN ML WG"
+    heading: Markup  # display_title (its <br>s kept) or title
+    description: str
+    canonical: str  # absolute URL, or "" when the config has no `url`
+    content: Markup
+    list_title: str
+    date: str = ""  # posts: "22 November 2026"
+    iso: str = ""
+    summary: str = ""
+    published: datetime | None = None
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+
+def render_site(
+    *,
+    config: Config,
+    pages: Sequence[Page],
+    meetings: Sequence[Meeting],
+    static: Mapping[str, bytes],
+    assets: Mapping[str, bytes],
+    env: Environment,
+    now: datetime,
+) -> dict[str, bytes]:
+    """Every output file: one HTML file per page and post, 404, feeds, assets, static."""
+    site = build_site_view(config, pages)
+    table = ""
+    if any(MEETINGS_MARKER in page.html for page in pages):
+        agenda = build_agenda(meetings, now=now, zone=config.timezone)
+        table = _render(env, "partials/meetings.html", site=site, agenda=agenda).decode()
+    views = [build_page_view(page, config=config, meetings=table) for page in pages]
+    posts = sorted((v for v in views if v.published), key=_newest, reverse=True)
+    files: dict[str, bytes] = {}
+    origins: dict[str, str] = {}
+    for page, view in zip(pages, views, strict=True):
+        html = _render(env, f"{view.layout}.html", site=site, page=view, posts=posts)
+        _add(files, origins, url_to_path(view.url), html, origin=page.source)
+    missing = replace(build_page_view(_NOT_FOUND, config=config, meetings=""), canonical="")
+    _add(files, origins, "404.html", _render(env, "404.html", site=site, page=missing), "404")
+    for name, content in build_feeds(config, views, posts, meetings, now=now).items():
+        _add(files, origins, name, content, origin=f"the generated {name}")
+    for name, content in sorted(assets.items()):
+        _add(files, origins, f"assets/{name}", content, origin=f"templates/static/{name}")
+    for name, content in sorted(static.items()):
+        _add(files, origins, name, content, origin=f"{config.path.parent}/{name}")
+    return dict(sorted(files.items()))
+
+
+_NOT_FOUND = Page(source="404", layout="page", url="/404.html", html="", title="Page not found")
+
+
+def _newest(view: PageView) -> tuple[datetime, str]:
+    assert view.published is not None
+    return view.published, view.url
+
+
+def _add(
+    files: dict[str, bytes], origins: dict[str, str], path: str, content: bytes, origin: str
+) -> None:
+    """One output file; two sources for the same path is an error naming both."""
+    if path in files:
+        raise ContentError(
+            f"{origin} and {origins[path]} would both be written to {path}; change one permalink"
+        )
+    files[path], origins[path] = content, origin
+
+
+def build_site_view(config: Config, pages: Sequence[Page]) -> SiteView:
+    """Site-wide values; the nav lists pages with a title and an `order`, by order."""
+    base = config.baseurl
+    nav = sorted(
+        (p for p in pages if p.title and p.order is not None), key=lambda p: (p.order, p.url)
+    )
+    links = []
+    if isinstance(config.site.get("github_username"), str):
+        user = config.site["github_username"]
+        links.append(Link(title="GitHub", url="", href=f"https://github.com/{user}"))
+    for source in config.indico.sources:
+        links.append(Link(title="Indico", url="", href=f"{source.url}/category/{source.category}/"))
+    return SiteView(
+        title=config.title,
+        description=config.description,
+        lang=config.lang,
+        baseurl=base,
+        home=f"{base}/",
+        feed=f"{base}/feed.xml",
+        calendar=f"{base}/meetings.ics",
+        nav=tuple(Link(title=p.title, url=p.url, href=base + p.url) for p in nav),
+        links=tuple(links),
+        config=config.site,
+    )
+
+
+def build_page_view(page: Page, *, config: Config, meetings: str) -> PageView:
+    """The page's values for its layout; the meetings tables go where the marker is."""
+    content = page.html.replace(MEETINGS_MARKER, meetings)
+    summary = page.description or excerpt(page.html) if page.is_post else ""
+    published = page.date
+    return PageView(
+        layout=page.layout,
+        url=page.url,
+        href=config.baseurl + page.url,
+        title=page.title,
+        head_title=f"{page.title} | {config.title}" if page.title else config.title,
+        heading=_heading(page.display_title or page.title),
+        description=page.description or summary or config.description,
+        canonical=f"{config.url}{config.baseurl}{page.url}" if config.url else "",
+        content=Markup(content),  # the site's own Markdown: trusted  # noqa: S704
+        list_title=page.list_title or "News",
+        date=format_day(published) if published else "",
+        iso=published.date().isoformat() if published else "",
+        summary=summary,
+        published=published,
+        extra=page.extra,
+    )
+
+
+def _heading(text: str) -> Markup:
+    """Escaped text whose `<br>`s (and only those) stay line breaks."""
+    return Markup("<br>").join(escape(part.strip()) for part in _BR.split(text))
+
+
+def build_feeds(
+    config: Config,
+    views: Sequence[PageView],
+    posts: Sequence[PageView],
+    meetings: Sequence[Meeting],
+    *,
+    now: datetime,
+) -> dict[str, bytes]:
+    """feed.xml, sitemap.xml, robots.txt and meetings.ics, all with absolute URLs."""
+    root = f"{config.url}{config.baseurl}"
+    entries = [
+        FeedEntry(
+            title=p.title,
+            url=root + p.url,
+            published=p.published,
+            summary=p.summary,
+            content_html=prefix_root_links(str(p.content), config.url),
+        )
+        for p in posts
+        if p.published
+    ]
+    past = [m.start for m in meetings if m.start <= now]
+    updated = entries[0].published if entries else max(past, default=now)
+    return {
+        "feed.xml": render_atom(
+            entries,
+            title=config.title,
+            subtitle=config.description,
+            site_url=f"{root}/",
+            feed_url=f"{root}/feed.xml",
+            updated=updated,
+        ),
+        "sitemap.xml": render_sitemap(
+            [
+                (root + v.url, v.published.date() if v.published else None)
+                for v in sorted(views, key=lambda v: v.url)
+            ]
+        ),
+        "robots.txt": render_robots(f"{root}/sitemap.xml"),
+        "meetings.ics": render_calendar(
+            meetings,
+            name=f"{config.title} meetings",
+            description=config.description,
+            site_url=f"{root}/",
+        ),
+    }
+
+
+def build_agenda(meetings: Sequence[Meeting], *, now: datetime, zone: ZoneInfo | None) -> Agenda:
+    """Upcoming (not yet over) soonest first, past newest first; the next meeting is the
+    first upcoming one that is not cancelled or postponed."""
+    ordered = sort_meetings(meetings)
+    upcoming = [m for m in ordered if max(m.start, m.end) > now]
+    upcoming_keys = {id(m) for m in upcoming}
+    following = next((m for m in upcoming if m.status is Status.SCHEDULED), None)
+    rows = tuple(build_row(m, zone=zone, is_next=m is following) for m in upcoming)
+    return Agenda(
+        upcoming=rows,
+        past=tuple(
+            build_row(m, zone=zone, is_next=False)
+            for m in reversed(ordered)
+            if id(m) not in upcoming_keys
+        ),
+        next=next((row for row in rows if row.is_next), None),
+        zone_note=zone_note(zone, now),
+    )
+
+
+def build_row(meeting: Meeting, *, zone: ZoneInfo | None, is_next: bool) -> MeetingRow:
+    """Display strings for one meeting, in `zone` or else the event's own zone."""
+    tz = zone or _zone(meeting.timezone)
+    start = meeting.start.astimezone(tz)
+    end = max(meeting.end.astimezone(tz), start)
+    label = meeting.label or meeting.status.value.capitalize()
+    return MeetingRow(
+        url=meeting.url if meeting.url.startswith(("https://", "http://")) else "",
+        title=meeting.title,
+        day=WEEKDAYS[start.weekday()],
+        date=format_days(start, end),
+        time=format_time(start),
+        iso=start.isoformat(timespec="minutes"),
+        talks=meeting.talks,
+        description=sanitise(meeting.description) if not meeting.talks else Markup(),
+        type=meeting.type.label if meeting.type else "—",
+        location=meeting.location,
+        status="" if meeting.status is Status.SCHEDULED else label,
+        protected=meeting.protected,
+        is_next=is_next,
+    )
+
+
+def format_day(moment: datetime) -> str:
+    """'8 April 2022': no leading zero, English month names whatever the locale."""
+    return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year}"
+
+
+def format_days(start: datetime, end: datetime) -> str:
+    """One day, or a range for an event that ends on a later day ('14-16 June 2027')."""
+    last = (end - timedelta(microseconds=1)).date() if end > start else start.date()
+    if last <= start.date():
+        return format_day(start)
+    if (last.year, last.month) == (start.year, start.month):
+        return f"{start.day}{DASH}{last.day} {MONTHS[last.month - 1]} {last.year}"
+    head = (
+        format_day(start) if last.year != start.year else f"{start.day} {MONTHS[start.month - 1]}"
+    )
+    return f"{head} {DASH} {last.day} {MONTHS[last.month - 1]} {last.year}"
+
+
+def format_time(moment: datetime) -> str:
+    """'15:00 (CEST)': the abbreviation the tz database gives for that very date."""
+    name = moment.tzname() or ""
+    return f"{moment:%H:%M} ({'UTC' + name if name[:1] in '+-' else name})"
+
+
+def zone_note(zone: ZoneInfo | None, now: datetime) -> str:
+    """A line above the tables saying which zone the times are in."""
+    if zone is None:
+        return "Times are in each meeting's own time zone."
+    names = dict.fromkeys(
+        datetime(now.year, month, 1, tzinfo=zone).tzname() or "" for month in (1, 7)
+    )
+    return f"Times are in {zone.key.replace('_', ' ')} time ({'/'.join(names)})."
+
+
+def sanitise(description: str) -> Markup:
+    """Indico's description HTML, reduced to safe text markup; links only http(s)."""
+    return Markup(_CLEANER.clean(description).strip()) if description.strip() else Markup()  # noqa: S704
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ValueError, KeyError):
+        return ZoneInfo("UTC")
+
+
+def _render(env: Environment, name: str, **context: object) -> bytes:
+    """One template to UTF-8 bytes; Jinja's errors become one RenderError line."""
+    try:
+        return env.get_template(name).render(**context).encode()
+    except TemplateNotFound as exc:
+        folder = getattr(env.loader, "searchpath", ["templates"])[0]
+        raise RenderError(f"{folder}/{exc.name}: template not found (needed for {name})") from exc
+    except TemplateSyntaxError as exc:
+        raise RenderError(f"{exc.filename or name}:{exc.lineno}: {exc.message}") from exc
+    except TemplateError as exc:
+        frames = [
+            f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".html")
+        ]
+        where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else name
+        raise RenderError(f"{where}: {exc}") from exc

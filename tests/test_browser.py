@@ -1,0 +1,272 @@
+"""The built site in a real headless Chromium, served under a baseurl like GitHub Pages.
+
+Needs Debian's /usr/bin/chromium and Playwright for Python (no browser download);
+without either the tests skip and say why. Screenshots go to tests/artifacts/
+(gitignored); with --update-golden the 1280 px Home also goes to docs/screenshot-home.png.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from indico_sync.build import build
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).parent.parent
+SOURCE = Path(__file__).parent / "golden" / "source"
+ARTIFACTS = Path(__file__).parent / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+BASEURL = "/wg-site"
+NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
+UPCOMING, PAST = 8, 2  # rows in the fixture snapshot on NOW (one is hidden by an override)
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    """The output folder under BASEURL, like a GitHub Pages project site."""
+
+    def translate_path(self, path: str) -> str:
+        if not path.startswith(BASEURL + "/"):
+            return str(Path(self.directory) / "does-not-exist")
+        return super().translate_path(path.removeprefix(BASEURL))
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    out = tmp_path_factory.mktemp("browser") / "_site"
+    build(SOURCE, out, templates=ROOT / "templates", now=NOW)
+    handler = functools.partial(_Handler, directory=str(out))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}{BASEURL}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} not found: apt-get install chromium to run the browser tests")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed: pip install -e '.[dev]'")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Watched:
+    """A page plus every console error, page error, failed request and dialog it saw."""
+
+    def __init__(self, browser: Any, **context: Any) -> None:
+        context = {"timezone_id": "Europe/Zurich", "locale": "en-GB", **context}
+        self.context = browser.new_context(**context)
+        self.page = self.context.new_page()
+        self.problems: list[str] = []
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda exc: self.problems.append(f"page error: {exc}"))
+        self.page.on("requestfailed", self._failed)
+        self.page.on("response", self._response)
+        self.page.on("dialog", self._dialog)
+
+    def _console(self, message: Any) -> None:
+        if message.type == "error":
+            self.problems.append(f"console: {message.text}")
+
+    def _failed(self, request: Any) -> None:
+        if request.failure != "net::ERR_ABORTED":  # left the page before it loaded
+            self.problems.append(f"failed: {request.url} ({request.failure})")
+
+    def _response(self, response: Any) -> None:
+        if response.status >= 400:
+            self.problems.append(f"HTTP {response.status}: {response.url}")
+
+    def _dialog(self, dialog: Any) -> None:
+        self.problems.append(f"dialog: {dialog.message}")
+        dialog.dismiss()
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def shot(page: Any, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def test_nav_links_and_meeting_rows_work_under_the_baseurl(
+    browser: Any, site_url: str, update_golden: bool
+) -> None:
+    """Home -> About -> Home through the nav, every row there, no console error at all."""
+    watched = Watched(browser, viewport={"width": 1280, "height": 900}, color_scheme="light")
+    page = watched.page
+    try:
+        page.goto(site_url)
+        assert page.title() == "Home | GNN ML WG"
+        assert page.locator("h1").inner_text().split("\n") == [
+            "Global Neutrino Network",
+            "Machine Learning",
+            "Working Group",
+        ]
+        upcoming = page.locator("table:has(#upcoming-meetings) tbody tr")
+        assert upcoming.count() == UPCOMING
+        assert page.locator("table:has(#past-meetings) tbody tr").count() == PAST
+        assert "Next" in page.locator("tr.is-next").text_content()
+        assert "Cancelled" in page.locator("tr.is-cancelled").text_content()
+        home = shot(page, "home-1280-light")
+        if update_golden:
+            (ROOT / "docs").mkdir(exist_ok=True)
+            clip = {"x": 0, "y": 0, "width": 1280, "height": 1800}
+            page.screenshot(
+                path=str(ROOT / "docs" / "screenshot-home.png"), clip=clip, full_page=True
+            )
+        page.get_by_role("navigation").get_by_role("link", name="About").click()
+        page.wait_for_url(f"{site_url}about/")
+        assert page.locator("h1").first.inner_text() == "About"
+        assert page.locator("#coordinators").is_visible()
+        shot(page, "about-1280-light")
+        page.get_by_role("navigation").get_by_role("link", name="Home").click()
+        page.wait_for_url(site_url)
+        page.get_by_role("link", name="Website now generated from Indico").click()
+        page.wait_for_url(f"{site_url}2026/11/22/website-now-generated-from-indico/")
+        shot(page, "post-1280-light")
+        assert home.exists()
+        assert watched.problems == []
+    finally:
+        watched.close()
+
+
+def test_every_internal_link_resolves(browser: Any, site_url: str) -> None:
+    """Each link and asset under the baseurl on Home, About and a post answers 200."""
+    watched = Watched(browser)
+    try:
+        seen: set[str] = set()
+        for path in ("", "about/", "2026/01/19/call-for-speakers-2026/", "404.html"):
+            watched.page.goto(site_url + path)
+            hrefs = watched.page.eval_on_selector_all(
+                "a[href], link[href], script[src]", "els => els.map(e => e.href || e.src)"
+            )
+            seen.update(h.split("#")[0] for h in hrefs if h.startswith(site_url[:-1]))
+        assert len(seen) > 8
+        for url in sorted(seen):
+            assert watched.page.request.get(url).status == 200, url
+        assert watched.problems == []
+    finally:
+        watched.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_nothing_runs_off_a_phone_screen(browser: Any, site_url: str, scheme: str) -> None:
+    """At 375 px the page is no wider than the screen, in light and dark mode."""
+    watched = Watched(
+        browser,
+        viewport={"width": 375, "height": 812},
+        device_scale_factor=2,
+        color_scheme=scheme,
+        is_mobile=True,
+        has_touch=True,
+    )
+    try:
+        for name, path in (
+            ("home", ""),
+            ("about", "about/"),
+            ("post", "2026/01/19/call-for-speakers-2026/"),
+        ):
+            watched.page.goto(site_url + path)
+            overflow = watched.page.evaluate(
+                "[document.documentElement.scrollWidth, window.innerWidth]"
+            )
+            assert overflow[0] <= overflow[1], f"{name}: {overflow}"
+            shot(watched.page, f"{name}-375-{scheme}")
+        assert watched.problems == []
+    finally:
+        watched.close()
+
+
+def test_dark_mode_follows_the_system(browser: Any, site_url: str) -> None:
+    """prefers-color-scheme: dark gives a dark background with light text."""
+    watched = Watched(browser, viewport={"width": 1280, "height": 900}, color_scheme="dark")
+    try:
+        watched.page.goto(site_url)
+        colours = watched.page.evaluate(
+            "(s => [s.backgroundColor, s.color])(getComputedStyle(document.body))"
+        )
+        assert colours == ["rgb(16, 21, 28)", "rgb(227, 232, 238)"]
+        shot(watched.page, "home-1280-dark")
+        assert watched.problems == []
+    finally:
+        watched.close()
+
+
+def test_meeting_times_also_in_the_readers_zone(browser: Any, site_url: str) -> None:
+    """The script adds 'your time' in New York; a reader in Zurich gets nothing extra."""
+    for zone, expected in (("America/New_York", UPCOMING + PAST + 1), ("Europe/Zurich", 0)):
+        watched = Watched(browser, timezone_id=zone, locale="en-US")
+        try:
+            watched.page.goto(site_url)
+            notes = watched.page.locator(".your-time")
+            assert notes.count() == expected, zone
+            if expected:
+                assert notes.first.inner_text() == "your time: 09:00 AM EST"
+            assert watched.problems == []
+        finally:
+            watched.close()
+
+
+def test_the_page_is_complete_without_javascript(browser: Any, site_url: str) -> None:
+    """With JavaScript off every meeting row and time is still there."""
+    watched = Watched(browser, java_script_enabled=False)
+    try:
+        watched.page.goto(site_url)
+        assert watched.page.locator(".meetings-table tbody tr").count() == UPCOMING + PAST
+        assert watched.page.locator(".your-time").count() == 0
+        assert "15:00 (CET)" in watched.page.locator("tr.is-next").inner_text()
+    finally:
+        watched.close()
+
+
+def test_keyboard_users_get_a_skip_link_and_visible_focus(browser: Any, site_url: str) -> None:
+    """The first Tab shows the skip link; focused links have an outline."""
+    watched = Watched(browser)
+    try:
+        watched.page.goto(site_url)
+        watched.page.keyboard.press("Tab")
+        focused = watched.page.evaluate(
+            "(() => { const e = document.activeElement; const s = getComputedStyle(e);"
+            " return [e.textContent, s.outlineStyle, e.getBoundingClientRect().top >= 0]; })()"
+        )
+        assert focused == ["Skip to content", "solid", True]
+    finally:
+        watched.close()
+
+
+def test_artifacts_folder_is_ignored_by_git() -> None:
+    """Screenshots never end up in a commit."""
+    assert "tests/artifacts/" in (ROOT / ".gitignore").read_text(encoding="utf-8").split()

@@ -1,0 +1,269 @@
+"""The build stage end to end: golden output, reproducibility, and every bad input.
+
+The golden site is `tests/golden/source` (copies of the real pages and posts, a small
+snapshot with every tricky meeting) built with a fixed "now" into `tests/golden/output`.
+Regenerate it only with `pytest --update-golden`, and review the diff.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from indico_sync.build import BuildResult, build, check, load_site_files, resolve_now
+from indico_sync.errors import ConfigError, ContentError, RenderError, SnapshotError
+
+ROOT = Path(__file__).parent.parent
+TEMPLATES = ROOT / "templates"
+GOLDEN = Path(__file__).parent / "golden"
+NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> Path:
+    """A writable copy of the golden fixture site."""
+    copy = tmp_path / "site_src"
+    shutil.copytree(GOLDEN / "source", copy)
+    return copy
+
+
+def test_golden_site(tmp_path: Path, update_golden: bool) -> None:
+    """The fixture site builds to exactly the reviewed files (pytest --update-golden)."""
+    out = tmp_path / "_site"
+    result = build(GOLDEN / "source", out, templates=TEMPLATES, now=NOW)
+    built = files_of(out)
+    if update_golden:
+        shutil.rmtree(GOLDEN / "output", ignore_errors=True)
+        shutil.copytree(out, GOLDEN / "output")
+    expected = files_of(GOLDEN / "output")
+    assert sorted(built) == sorted(expected), "files differ: run pytest --update-golden"
+    for name, content in built.items():
+        assert content == expected[name], f"{name} differs: run pytest --update-golden"
+    assert result == BuildResult(pages=4, meetings=10, files=len(built))
+
+
+def test_golden_home_has_every_case(tmp_path: Path) -> None:
+    """The fixture covers what the issue lists, and the output shows each the right way."""
+    build(GOLDEN / "source", tmp_path / "out", templates=TEMPLATES, now=NOW)
+    home = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    upcoming, past = home.split('id="past-meetings"')
+    assert "8 April 2022" in past and "15:00 (CEST)" in past
+    assert "4 December 2026, 15:00 (CET)" in upcoming  # the next one, in winter time
+    assert '<tr class="is-cancelled">' in upcoming and ">Cancelled</span>" in upcoming
+    assert upcoming.count(">15 January 2027</span>") == 2  # two on the same day
+    assert '5 February 2027</span>\n<time datetime="2027-02-05T01:00+01:00">01:00 (CET)' in home
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#34;quotes&#34;" in past
+    assert "<script>alert" not in home and "javascript:" not in home and "<img" not in home
+    assert "alert(2)" not in home and 'alert("desc")' not in home
+    assert "Bring your <strong>questions</strong>" in home  # no talks: the description
+    assert "Hidden by an override" not in home and ">In person <span" in home
+    assert 'href="/wg-site/about/#coordinators"' in home
+    assert "14–16 June 2027" in home and "(login required)" in home
+
+
+def test_same_input_same_bytes(tmp_path: Path) -> None:
+    """Two builds with the same input and 'now' are byte-identical."""
+    build(GOLDEN / "source", tmp_path / "a", templates=TEMPLATES, now=NOW)
+    build(GOLDEN / "source", tmp_path / "b", templates=TEMPLATES, now=NOW)
+    assert files_of(tmp_path / "a") == files_of(tmp_path / "b")
+
+
+def test_now_splits_upcoming_from_past(tmp_path: Path) -> None:
+    """A later 'now' moves meetings from the upcoming table to the past one."""
+    build(
+        GOLDEN / "source",
+        tmp_path / "out",
+        templates=TEMPLATES,
+        now=datetime(2030, 1, 1, tzinfo=UTC),
+    )
+    home = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert "No upcoming meetings scheduled yet." in home and "Next meeting" not in home
+
+
+def test_the_real_site_builds(tmp_path: Path) -> None:
+    """The repository's site_src, with its demo posts, builds and links its pages."""
+    result = build(ROOT / "site_src", tmp_path / "out", templates=TEMPLATES, now=NOW)
+    assert result.pages >= 4 and result.meetings >= 1
+    home = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert '<a href="/about/">About</a>' in home
+    assert "Website now generated from Indico" in home
+    assert (tmp_path / "out" / "about" / "index.html").exists()
+    assert b"<entry>" in (tmp_path / "out" / "feed.xml").read_bytes()
+
+
+def test_static_files_are_copied_and_private_ones_are_not(source: Path, tmp_path: Path) -> None:
+    """Images and such are copied; `_*`, `.*`, symlinks and the output folder are not."""
+    (source / ".secret").write_text("x")
+    (source / "_drafts").mkdir()
+    (source / "_drafts" / "idea.md").write_text("---\n---\nx\n")
+    (source / "images" / "_private.png").write_bytes(b"x")
+    (source / "link.txt").symlink_to(ROOT / "pyproject.toml")
+    out = source / "public"
+    build(source, out, templates=TEMPLATES, now=NOW)
+    build(source, out, templates=TEMPLATES, now=NOW)  # the first output is not copied in
+    names = set(files_of(out))
+    assert "images/graph.svg" in names and "assets/style.css" in names
+    assert not {n for n in names if "secret" in n or "_" in n.split("/")[-1][:1]}
+    assert "link.txt" not in names and not any(n.startswith("public/") for n in names)
+    assert (out / "images" / "graph.svg").read_bytes() == (source / "images/graph.svg").read_bytes()
+
+
+def test_load_site_files_sorts_pages_and_posts(source: Path) -> None:
+    """Pages and posts in a stable order; text is UTF-8 with `\\n` line ends, no BOM."""
+    (source / "crlf.md").write_bytes(b"\xef\xbb\xbf---\r\ntitle: X\r\n---\r\nA\r\n")
+    files = load_site_files(source)
+    assert [f.name for f in files.pages] == ["about.md", "crlf.md", "index.md"]
+    assert [f.name for f in files.posts] == [
+        "_posts/2026-01-19-call-for-speakers-2026.md",
+        "_posts/2026-11-22-website-now-generated-from-indico.md",
+    ]
+    assert files.pages[1].text == "---\ntitle: X\n---\nA\n"
+    assert list(files.static) == ["images/graph.svg"]
+
+
+def test_check_writes_nothing(source: Path, tmp_path: Path) -> None:
+    """`check` renders everything and returns the counts, but writes no file."""
+    before = sorted(tmp_path.rglob("*"))
+    assert check(source, templates=TEMPLATES, now=NOW).meetings == 10
+    assert sorted(tmp_path.rglob("*")) == before
+
+
+BAD_INPUTS = [
+    (
+        "about.md",
+        "---\ntitle: [oops\n---\n",
+        ContentError,
+        r"about\.md:3: front matter is not valid",
+    ),
+    ("about.md", "---\nlayout: fancy\n---\n", ContentError, r"about\.md: line 2: layout: unknown"),
+    ("about.md", "---\npermalink: ../../x\n---\n", ContentError, r"about\.md: line 2: permalink"),
+    ("about.md", "---\n---\n{{ site.nope }}\n", ContentError, r"about\.md:3: \{\{ site\.nope \}\}"),
+    (
+        "about.md",
+        "---\n---\n{% include menu.html %}\n",
+        ContentError,
+        r"about\.md:3: unknown include",
+    ),
+    ("news.md", b"\xff\xfe", ContentError, r"news\.md: not UTF-8 text"),
+    ("_posts/hello.md", "---\n---\nx\n", ContentError, r"hello\.md: expected a post name"),
+    ("_data/meetings.yml", "meetings: [1]\n", SnapshotError, r"meetings\.yml: meetings\[0\]"),
+    ("_data/meetings.yml", "meetings: [\n", SnapshotError, r"meetings\.yml: not valid YAML"),
+    ("_config.yml", "title: [\n", ConfigError, r"_config\.yml: not valid YAML"),
+    ("index.html", "<p>clash</p>", ContentError, r"index\.html and .*index\.md would both"),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "error", "message"), BAD_INPUTS)
+def test_bad_input_is_one_clear_error_and_the_old_site_stays(
+    source: Path,
+    tmp_path: Path,
+    name: str,
+    content: str | bytes,
+    error: type[Exception],
+    message: str,
+) -> None:
+    """Each bad input raises one error naming the file; the previous output is untouched."""
+    out = tmp_path / "_site"
+    build(source, out, templates=TEMPLATES, now=NOW)
+    before = files_of(out)
+    path = source / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    with pytest.raises(error, match=message) as caught:
+        build(source, out, templates=TEMPLATES, now=NOW)
+    assert "\n" not in str(caught.value)
+    assert files_of(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["_site", "site_src"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"base.html": None}, r"templates/base\.html: template not found"),
+        ({"page.html": "{% extends 'base.html' %}{% block main %}{{ nope }}{% endblock %}"},
+         r"page\.html:1: 'nope' is undefined"),
+        ({"home.html": "{% for %}"}, r"home\.html:1: "),
+    ],
+)  # fmt: skip
+def test_template_problems_are_render_errors(
+    source: Path, tmp_path: Path, change: dict[str, str | None], message: str
+) -> None:
+    """A missing template or an undefined value fails the build; nothing is written."""
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    for name, text in change.items():
+        if text is None:
+            (templates / name).unlink()
+        else:
+            (templates / name).write_text(text, encoding="utf-8")
+    with pytest.raises(RenderError, match=message):
+        build(source, tmp_path / "_site", templates=templates, now=NOW)
+    assert not (tmp_path / "_site").exists()
+
+
+def test_missing_folders_are_clear_errors(source: Path, tmp_path: Path) -> None:
+    """A wrong --templates or --source says which folder and what to do."""
+    with pytest.raises(RenderError, match=r"nowhere: templates folder not found \(use --templates"):
+        build(source, tmp_path / "out", templates=tmp_path / "nowhere", now=NOW)
+    with pytest.raises(ConfigError, match=r"not found \(is --source the site folder"):
+        build(tmp_path / "none", tmp_path / "out", templates=TEMPLATES, now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("value", "environ", "expected"),
+    [
+        ("2026-11-22T12:00:00+01:00", {}, datetime(2026, 11, 22, 11, tzinfo=UTC)),
+        ("2026-11-22T12:00:00Z", {"SOURCE_DATE_EPOCH": "0"}, NOW),
+        ("2026-11-22 12:00", {}, NOW),  # naive is UTC
+        ("2026-11-22", {}, datetime(2026, 11, 22, tzinfo=UTC)),
+        (None, {"SOURCE_DATE_EPOCH": "1795348800"}, NOW),
+        ("", {"SOURCE_DATE_EPOCH": " 1795348800 "}, NOW),
+    ],
+)
+def test_resolve_now(value: str | None, environ: dict[str, str], expected: datetime) -> None:
+    """--now beats SOURCE_DATE_EPOCH; both give an aware time."""
+    now = resolve_now(value, environ)
+    assert now == expected and now.utcoffset() is not None
+
+
+def test_resolve_now_keeps_the_given_offset_and_defaults_to_the_clock() -> None:
+    """An offset given stays; with nothing given, it is the current time in UTC."""
+    given = resolve_now("2026-11-22T12:00:00+01:00", {})
+    assert given.tzinfo == timezone(timedelta(hours=1))
+    assert abs(resolve_now(None, {}) - datetime.now(UTC)) < timedelta(seconds=5)
+
+
+@pytest.mark.parametrize(
+    ("value", "environ", "message"),
+    [
+        ("yesterday", {}, r"--now: expected an ISO 8601 date-time .* got 'yesterday'"),
+        (None, {"SOURCE_DATE_EPOCH": "soon"}, r"SOURCE_DATE_EPOCH: expected whole seconds"),
+        (None, {"SOURCE_DATE_EPOCH": "1e400"}, r"SOURCE_DATE_EPOCH: "),
+    ],
+)
+def test_resolve_now_rejects_bad_input(
+    value: str | None, environ: dict[str, str], message: str
+) -> None:
+    """A bad --now or SOURCE_DATE_EPOCH is one clear error the CLI prints."""
+    with pytest.raises(ConfigError, match=message):
+        resolve_now(value, environ)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can read anything")
+def test_an_unreadable_file_is_a_content_error(source: Path, tmp_path: Path) -> None:
+    """Permissions problems name the file instead of showing a traceback."""
+    (source / "images" / "graph.svg").chmod(0)
+    with pytest.raises(ContentError, match=r"graph\.svg: cannot read"):
+        build(source, tmp_path / "out", templates=TEMPLATES, now=NOW)
