@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 
 from indico_sync.errors import SnapshotError, SyncRefused
 from indico_sync.meetings import Meeting
@@ -134,3 +135,19 @@ def test_guard_refuses_losing_more_than_half() -> None:
         check_removals(changes, stored=len(old), allow=False)
     check_removals(changes, stored=len(old), allow=True)
     check_removals(diff_meetings(old, old[:4]), stored=len(old), allow=False)
+
+
+def test_the_file_is_json_and_yaml_alike() -> None:
+    """Jekyll and YAML tools read the JSON-syntax file the same as a JSON parser does."""
+    text = render_snapshot(meetings())
+    body = text.split("\n", 3)[3]
+    assert yaml.safe_load(text) == json.loads(body)
+    assert '\n      "title": "GNN ML WG meeting #41",\n' in text
+
+
+def test_hand_edited_block_yaml_is_still_read() -> None:
+    """A snapshot rewritten in block-style YAML by a person loads the same meetings."""
+    original = meetings()
+    data = yaml.safe_load(render_snapshot(original))
+    block = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    assert parse_snapshot(block, path=Path("m.yml")) == original
