@@ -92,7 +92,7 @@ class Override:
 
 def sort_meetings(meetings: Iterable[Meeting]) -> list[Meeting]:
     """Stable order: by start time, then URL, so same-day meetings never swap."""
-    return sorted(meetings, key=lambda m: (m.start, m.url))
+    return sorted(meetings, key=lambda m: (m.start.timestamp(), m.url))
 
 
 def apply_overrides(

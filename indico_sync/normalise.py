@@ -7,37 +7,32 @@ of people are kept: no e-mails, e-mail hashes, creators or internal ids.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, time
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from indico_sync.errors import IndicoBadResponse
 from indico_sync.meetings import Meeting, MeetingType, Person, Status, Talk, sort_meetings
 
-_VC_LINKS: tuple[tuple[re.Pattern[str], MeetingType], ...] = (
-    (re.compile(r"zoom\.(us|com)/", re.IGNORECASE), MeetingType.ZOOM),
-    (
-        re.compile(
-            r"teams\.(microsoft|live)\.com/|meet\.google\.com/|webex\.com/|vidyo|"
-            r"meet\.jit\.si/|bigbluebutton|skype\.com/",
-            re.IGNORECASE,
-        ),
-        MeetingType.ONLINE,
-    ),
+# One pass per field: a named group per meeting type, links before words.
+_ZOOM_LINK = r"zoom\.(?:us|com)/"
+_ONLINE_LINK = (
+    r"teams\.(?:microsoft|live)\.com/|meet\.google\.com/|webex\.com/|vidyo|"
+    r"meet\.jit\.si/|bigbluebutton|skype\.com/"
 )
-_VC_WORDS: tuple[tuple[re.Pattern[str], MeetingType], ...] = (
-    (re.compile(r"\bzoom\b", re.IGNORECASE), MeetingType.ZOOM),
-    (
-        re.compile(
-            r"\b(online|virtual|videoconference|video conference|remote|teams|webex|vidyo|"
-            r"jitsi|skype)\b",
-            re.IGNORECASE,
-        ),
-        MeetingType.ONLINE,
-    ),
+_ONLINE_WORD = (
+    r"\b(?:online|virtual|videoconference|video conference|remote|teams|webex|vidyo|"
+    r"jitsi|skype)\b"
 )
+_VC_LINK = re.compile(f"(?P<zoom>{_ZOOM_LINK})|(?P<online>{_ONLINE_LINK})", re.IGNORECASE)
+_VC_ANY = re.compile(
+    f"(?P<zoom>{_ZOOM_LINK}|\\bzoom\\b)|(?P<online>{_ONLINE_LINK}|{_ONLINE_WORD})",
+    re.IGNORECASE,
+)
+_NOT_HAPPENING = re.compile(r"\b(?P<cancelled>cancell?ed)\b|\b(?P<postponed>postponed)\b", re.I)
 _URL = re.compile(r"^\s*https?://", re.IGNORECASE)
 
 
@@ -74,14 +69,24 @@ def normalise_event(
     url = _text(event.get("url"))
     if not event_id or not url:
         raise IndicoBadResponse(f"{source}: an event has no 'id' or 'url': expected both")
+    try:
+        return _meeting(event, event_id=event_id, url=url, source=source, default=default_type)
+    except IndicoBadResponse as exc:
+        raise IndicoBadResponse(f"{source}: event {url}: {exc}") from exc
+
+
+def _meeting(
+    event: Mapping[str, Any], *, event_id: str, url: str, source: str, default: MeetingType | None
+) -> Meeting:
     zone_name = _text(event.get("timezone")) or "UTC"
     zone = _zone(zone_name, fallback="UTC")
-    start = _parse_datetime(event.get("startDate"), where=f"event {url} startDate")
-    end = _parse_datetime(event.get("endDate"), where=f"event {url} endDate")
+    start = _parse_datetime(event.get("startDate"))
+    end = _parse_datetime(event.get("endDate"))
     if start is None or end is None:
-        raise IndicoBadResponse(f"{source}: event {url} has no start or end date")
+        raise IndicoBadResponse("no startDate or endDate")
     title = _clean(_text(event.get("title")))
     status, label = _status(event.get("label"), title)
+    category_id = event.get("categoryId")
     return Meeting(
         source=source,
         id=event_id,
@@ -91,8 +96,8 @@ def normalise_event(
         end=end.astimezone(zone),
         timezone=zone_name if zone.key == zone_name else "UTC",
         category=_clean(_text(event.get("category"))),
-        category_id=event.get("categoryId") if isinstance(event.get("categoryId"), int) else None,
-        type=detect_type(event) or default_type,
+        category_id=category_id if isinstance(category_id, int) else None,
+        type=detect_type(event) or default,
         status=status,
         label=label,
         location=_location(event),
@@ -110,7 +115,7 @@ def normalise_talks(contributions: object, *, zone: ZoneInfo) -> tuple[Talk, ...
     for position, contribution in enumerate(contributions):
         if not isinstance(contribution, dict):
             continue
-        start = _parse_datetime(contribution.get("startDate"), where="contribution")
+        start = _parse_datetime(contribution.get("startDate"))
         talk = Talk(
             title=_clean(_text(contribution.get("title"))),
             speakers=_speakers(contribution),
@@ -129,15 +134,15 @@ def detect_type(event: Mapping[str, Any]) -> MeetingType | None:
     Returns None when the data says nothing (the config's default applies).
     """
     room = _text(event.get("roomFullname")) or _text(event.get("room"))
-    place_fields = [room, _text(event.get("location")), _text(event.get("address"))]
-    virtual = next(
-        (found for text in place_fields if (found := _vc_type(text, _VC_LINKS + _VC_WORDS))),
-        None,
-    ) or _vc_type(_text(event.get("description")), _VC_LINKS)
-    physical = any(
-        text and not _URL.match(text) and _vc_type(text, _VC_LINKS + _VC_WORDS) is None
-        for text in place_fields
-    )
+    virtual: MeetingType | None = None
+    physical = False
+    for text in (room, _text(event.get("location")), _text(event.get("address"))):
+        if not text:
+            continue
+        found = _vc_type(text, _VC_ANY)
+        virtual = virtual or found
+        physical = physical or (found is None and not _URL.match(text))
+    virtual = virtual or _vc_type(_text(event.get("description")), _VC_LINK)
     if virtual and physical:
         return MeetingType.HYBRID
     if virtual:
@@ -147,13 +152,21 @@ def detect_type(event: Mapping[str, Any]) -> MeetingType | None:
     return None
 
 
-def _vc_type(
-    text: str, patterns: tuple[tuple[re.Pattern[str], MeetingType], ...]
-) -> MeetingType | None:
-    for pattern, meeting_type in patterns:
-        if pattern.search(text):
-            return meeting_type
-    return None
+def _vc_type(text: str, pattern: re.Pattern[str]) -> MeetingType | None:
+    if not _has_vc_hint(text.lower()):
+        return None  # a cheap test first: most text names no videoconference at all
+    match = pattern.search(text)
+    if match is None:
+        return None
+    return MeetingType.ZOOM if match.lastgroup == "zoom" else MeetingType.ONLINE
+
+
+def _has_vc_hint(text: str) -> bool:
+    return (
+        "zoom" in text or "teams" in text or "meet." in text or "webex" in text
+        or "vidyo" in text or "jit" in text or "bigblue" in text or "skype" in text
+        or "online" in text or "virtual" in text or "video" in text or "remote" in text
+    )  # fmt: skip
 
 
 def _location(event: Mapping[str, Any]) -> str:
@@ -172,15 +185,16 @@ def _status(label: object, title: str) -> tuple[Status, str]:
     if isinstance(label, dict):
         text = _clean(_text(label.get("title")))
         if label.get("is_event_not_happening") is True:
-            if re.search(r"postpone", text, re.IGNORECASE):
+            if "postpone" in text.lower():
                 return Status.POSTPONED, text
             return Status.CANCELLED, text or "Cancelled"
         return Status.SCHEDULED, text
-    if re.search(r"\b(cancell?ed|canceled)\b", title, re.IGNORECASE):
-        return Status.CANCELLED, "Cancelled"
-    if re.search(r"\bpostponed\b", title, re.IGNORECASE):
+    match = _NOT_HAPPENING.search(title)
+    if match is None:
+        return Status.SCHEDULED, ""
+    if match.lastgroup == "postponed":
         return Status.POSTPONED, "Postponed"
-    return Status.SCHEDULED, ""
+    return Status.CANCELLED, "Cancelled"
 
 
 def _speakers(contribution: Mapping[str, Any]) -> tuple[Person, ...]:
@@ -213,19 +227,18 @@ def _is_hidden(event: Mapping[str, Any]) -> bool:
     return isinstance(name, str) and name.startswith("Nowhere")
 
 
-def _parse_datetime(value: object, *, where: str) -> datetime | None:
+def _parse_datetime(value: object) -> datetime | None:
     """Indico's {date, time, tz}: `tz` is the request's zone, not the event's."""
     if not isinstance(value, dict):
         return None
     try:
-        day = date.fromisoformat(str(value["date"]))
-        clock = time.fromisoformat(str(value.get("time") or "00:00:00"))
-        zone = _zone(str(value.get("tz") or "UTC"), fallback=None)
-    except (KeyError, ValueError) as exc:
-        raise IndicoBadResponse(f"{where}: expected {{date, time, tz}}, got {value!r}") from exc
-    return datetime.combine(day, clock, tzinfo=zone)
+        parsed = datetime.fromisoformat(f"{value['date']}T{value.get('time') or '00:00:00'}")
+        return parsed.replace(tzinfo=_zone(str(value.get("tz") or "UTC"), fallback=None))
+    except (KeyError, ValueError, TypeError) as exc:
+        raise IndicoBadResponse(f"expected {{date, time, tz}}, got {value!r}") from exc
 
 
+@functools.lru_cache(maxsize=64)
 def _zone(name: str, *, fallback: str | None) -> ZoneInfo:
     try:
         return ZoneInfo(name)
