@@ -15,16 +15,28 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
-from indico_sync.config import load_config
+from indico_sync.cache import (
+    Manifest,
+    fingerprint,
+    is_fresh,
+    load_manifest,
+    manifest_path,
+    now_span,
+    output_state,
+    render_manifest,
+)
 from indico_sync.errors import ConfigError, ContentError, RenderError
-from indico_sync.meetings import apply_overrides
-from indico_sync.pages import MARKDOWN_SUFFIXES, POSTS, SiteFiles, SourceFile, parse_pages
-from indico_sync.site import render_site
-from indico_sync.snapshot import load_snapshot
-from indico_sync.writer import write_site
+from indico_sync.writer import write_site, write_text
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+    from indico_sync.pages import SiteFiles
+
+# The rendering pipeline (Jinja, Markdown, icalendar, YAML) is imported where it is
+# used, not here: a rebuild with nothing to do then costs little more than start-up.
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +49,30 @@ class BuildResult:
 
 
 def build(source: Path, out: Path, *, templates: Path, now: datetime) -> BuildResult:
-    """Build the site from `source` into `out`, replacing `out` atomically."""
-    files, result = _in_memory(source, templates=templates, now=now, skip=out)
+    """Build the site from `source` into `out`, replacing `out` atomically.
+
+    When no input changed since the last build and no meeting started or ended
+    since, the output folder already is the result, and the build stops there.
+    """
+    print_ = fingerprint([source, templates], skip=out)
+    previous = load_manifest(out)
+    if is_fresh(previous, print_=print_, now=now, out=out) and previous is not None:
+        log.info("%s is up to date", out)
+        return BuildResult(
+            pages=previous.pages, meetings=previous.meetings, files=len(previous.outputs)
+        )
+    files, result, span = _in_memory(source, templates=templates, now=now, skip=out)
     write_site(out, files)
     log.debug("wrote %d files to %s", result.files, out)
+    manifest = Manifest(
+        fingerprint=print_,
+        valid_from=span[0],
+        valid_until=span[1],
+        outputs=output_state(out),
+        pages=result.pages,
+        meetings=result.meetings,
+    )
+    write_text(manifest_path(out), render_manifest(manifest))
     return result
 
 
@@ -51,8 +83,14 @@ def check(source: Path, *, templates: Path, now: datetime) -> BuildResult:
 
 def _in_memory(
     source: Path, *, templates: Path, now: datetime, skip: Path | None = None
-) -> tuple[dict[str, bytes], BuildResult]:
+) -> tuple[dict[str, bytes], BuildResult, tuple[float, float]]:
     """The whole site in memory, and what it holds."""
+    from indico_sync.config import load_config
+    from indico_sync.meetings import apply_overrides
+    from indico_sync.pages import parse_pages
+    from indico_sync.site import render_site
+    from indico_sync.snapshot import load_snapshot
+
     config = load_config(source)
     site_files = load_site_files(source, skip=skip)
     zone = config.timezone or UTC
@@ -67,7 +105,8 @@ def _in_memory(
         env=load_templates(templates),
         now=now,
     )
-    return files, BuildResult(pages=len(pages), meetings=len(meetings), files=len(files))
+    result = BuildResult(pages=len(pages), meetings=len(meetings), files=len(files))
+    return files, result, now_span(meetings, now)
 
 
 def resolve_now(value: str | None, environ: Mapping[str, str]) -> datetime:
@@ -95,6 +134,8 @@ def resolve_now(value: str | None, environ: Mapping[str, str]) -> datetime:
 
 def load_templates(folder: Path) -> Environment:
     """The one Jinja environment: autoescape on, StrictUndefined (a missing value fails)."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
     if not folder.is_dir():
         raise RenderError(f"{folder}: templates folder not found (use --templates)")
     return Environment(
@@ -119,6 +160,8 @@ def load_assets(folder: Path) -> dict[str, bytes]:
 def load_site_files(source: Path, *, skip: Path | None = None) -> SiteFiles:
     """Pages, posts and files to copy. `_*` and `.*` entries are not published, and
     `skip` (the output folder, when it lies inside the source) is never read."""
+    from indico_sync.pages import MARKDOWN_SUFFIXES, POSTS, SiteFiles, SourceFile
+
     if not source.is_dir():
         raise ContentError(f"{source}: not a folder (is --source the site folder?)")
     pages, static = [], {}

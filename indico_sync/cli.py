@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from indico_sync import __version__
-from indico_sync.config import load_config
 from indico_sync.errors import IndicoSyncError
 
 if TYPE_CHECKING:
@@ -123,6 +122,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Sync, then build. A failed sync still builds from the last good snapshot."""
+    from indico_sync.config import load_config
+
     load_config(args.source)  # a broken config is exit 1, not a "failed sync"
     status = EXIT_OK
     try:

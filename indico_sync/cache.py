@@ -1,0 +1,129 @@
+"""The build cache: skip a rebuild when nothing that shapes the output has changed.
+
+A build records a manifest beside the output folder (`.<out>.manifest.json`, never
+published): a fingerprint of every input file (site source, templates, this
+package's code), the output files it wrote, and the span of "now" for which the
+output stays the same (upcoming/past only change when a meeting starts or ends).
+A later build with the same fingerprint, an untouched output folder and a "now"
+inside that span has nothing to do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import indico_sync
+from indico_sync.meetings import Meeting
+
+FORMAT = 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Manifest:
+    fingerprint: str
+    valid_from: float  # POSIX seconds; the output is right for valid_from <= now < valid_until
+    valid_until: float
+    outputs: dict[str, tuple[int, int]]  # relative path -> (size, mtime_ns)
+    pages: int
+    meetings: int
+
+
+def manifest_path(out: Path) -> Path:
+    return out.absolute().parent / f".{out.absolute().name}.manifest.json"
+
+
+def fingerprint(folders: Iterable[Path], *, skip: Path | None) -> str:
+    """A hash of every input file's path and bytes (and of the package's own code)."""
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(indico_sync.__version__.encode())
+    package = Path(indico_sync.__file__).parent
+    for folder in [*folders, package]:
+        for path in _files(folder, skip=skip):
+            digest.update(str(path).encode() + b"\0")
+            if folder == package:
+                stat = path.stat()  # code: size and mtime are enough, and cheaper
+                digest.update(f"{stat.st_size}:{stat.st_mtime_ns}".encode())
+            else:
+                digest.update(path.read_bytes())
+            digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def now_span(meetings: Sequence[Meeting], now: datetime) -> tuple[float, float]:
+    """The span around `now` in which the site renders the same.
+
+    The site uses "now" to split upcoming from past meetings (each start and end is a
+    boundary), to date the feed when there are no posts (a start), and for the zone
+    note of the current year (bounded by the year's first and last day).
+    """
+    moment = now.timestamp()
+    edges = {m.start.timestamp() for m in meetings} | {m.end.timestamp() for m in meetings}
+    year_start = datetime(now.year, 1, 2, tzinfo=UTC).timestamp()
+    year_end = datetime(now.year, 12, 31, tzinfo=UTC).timestamp()
+    before = max((e for e in edges if e <= moment), default=year_start)
+    after = min((e for e in edges if e > moment), default=year_end)
+    return max(before, year_start), min(after, year_end)
+
+
+def output_state(out: Path) -> dict[str, tuple[int, int]]:
+    """Every file in the output folder, with its size and modification time."""
+    state = {}
+    for path in _files(out, skip=None):
+        stat = path.stat()
+        state[path.relative_to(out).as_posix()] = (stat.st_size, stat.st_mtime_ns)
+    return state
+
+
+def is_fresh(manifest: Manifest | None, *, print_: str, now: datetime, out: Path) -> bool:
+    """Whether the output folder already is what a build would write."""
+    if manifest is None or manifest.fingerprint != print_:
+        return False
+    if not manifest.valid_from <= now.timestamp() < manifest.valid_until:
+        return False
+    return out.is_dir() and output_state(out) == manifest.outputs
+
+
+def load_manifest(out: Path) -> Manifest | None:
+    """The manifest of the last build, or None when missing or unreadable."""
+    try:
+        data = json.loads(manifest_path(out).read_text(encoding="utf-8"))
+        if data.pop("format") != FORMAT:
+            return None
+        data["outputs"] = {k: (v[0], v[1]) for k, v in data["outputs"].items()}
+        return Manifest(**data)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def render_manifest(manifest: Manifest) -> str:
+    data = {
+        "format": FORMAT,
+        "fingerprint": manifest.fingerprint,
+        "valid_from": manifest.valid_from,
+        "valid_until": manifest.valid_until,
+        "pages": manifest.pages,
+        "meetings": manifest.meetings,
+        "outputs": {k: list(v) for k, v in sorted(manifest.outputs.items())},
+    }
+    return json.dumps(data, indent=0) + "\n"
+
+
+def _files(folder: Path, *, skip: Path | None) -> list[Path]:
+    """All files under `folder`, sorted, leaving out `skip`, dot-files and caches."""
+    found: list[Path] = []
+    skip_abs = skip.absolute() if skip else None
+    for root, dirs, names in os.walk(folder):
+        here = Path(root)
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if d[0] != "." and d != "__pycache__" and (here / d).absolute() != skip_abs
+        )
+        found.extend(here / n for n in sorted(names) if n[0] != "." and not n.endswith(".pyc"))
+    return found

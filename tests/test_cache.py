@@ -1,0 +1,64 @@
+"""The build cache: a rebuild with nothing changed does nothing, any change rebuilds."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from indico_sync.build import build
+from indico_sync.cache import load_manifest, now_span
+from indico_sync.snapshot import load_snapshot
+
+ROOT = Path(__file__).parent.parent
+NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    shutil.copytree(ROOT / "site_src", tmp_path / "site_src")
+    return tmp_path / "site_src"
+
+
+def stamp(out: Path) -> int:
+    return (out / "index.html").stat().st_mtime_ns
+
+
+def test_unchanged_rebuild_leaves_the_output_alone(site: Path, tmp_path: Path) -> None:
+    """Same inputs, same "now" span: the second build writes nothing."""
+    out = tmp_path / "_site"
+    first = build(site, out, templates=ROOT / "templates", now=NOW)
+    before = stamp(out)
+    again = build(site, out, templates=ROOT / "templates", now=NOW + timedelta(hours=1))
+    assert again == first and stamp(out) == before
+    assert load_manifest(out) is not None
+
+
+@pytest.mark.parametrize("change", ["page", "output", "now"])
+def test_any_change_rebuilds(site: Path, tmp_path: Path, change: str) -> None:
+    """An edited page, a damaged output folder or a meeting that started: a real build."""
+    out = tmp_path / "_site"
+    build(site, out, templates=ROOT / "templates", now=NOW)
+    before = stamp(out)
+    now = NOW
+    if change == "page":
+        (site / "about.md").write_text("---\nlayout: page\ntitle: About\n---\nNew text\n")
+    elif change == "output":
+        (out / "about" / "index.html").unlink()
+    else:
+        now = datetime(2021, 1, 5, tzinfo=UTC)  # before the seed meeting: it is upcoming
+    build(site, out, templates=ROOT / "templates", now=now)
+    assert stamp(out) != before
+    assert (out / "about" / "index.html").exists()
+
+
+def test_now_span_is_bounded_by_the_nearest_meeting_edges() -> None:
+    """The output stays valid from the last start/end before now to the next one."""
+    (meeting,) = load_snapshot(ROOT / "site_src")
+    during = meeting.start + timedelta(minutes=10)
+    assert now_span([meeting], during) == (meeting.start.timestamp(), meeting.end.timestamp())
+    start, end = now_span([meeting], NOW)
+    assert start == datetime(2026, 1, 2, tzinfo=UTC).timestamp()
+    assert end == datetime(2026, 12, 31, tzinfo=UTC).timestamp()
