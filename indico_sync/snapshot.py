@@ -10,14 +10,13 @@ still accepted. Reading the file is `load_snapshot`; writing it, `writer.write_t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
-
-import json
 
 import yaml
 
