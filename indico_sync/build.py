@@ -9,13 +9,16 @@ disk reads of the build.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
-from collections.abc import Iterator, Mapping
+import signal
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from indico_sync.cache import (
     Manifest,
@@ -88,25 +91,75 @@ def _in_memory(
     from indico_sync.config import load_config
     from indico_sync.meetings import apply_overrides
     from indico_sync.pages import parse_pages
-    from indico_sync.site import render_site
+    from indico_sync.site import render_meetings_calendar, render_site
     from indico_sync.snapshot import load_snapshot
 
     config = load_config(source)
     site_files = load_site_files(source, skip=skip)
-    zone = config.timezone or UTC
-    pages = parse_pages(site_files, site=config.site, baseurl=config.baseurl, zone=zone)
     meetings = apply_overrides(load_snapshot(source), config.indico.overrides)
+    calendar = Background(functools.partial(render_meetings_calendar, config, meetings))
+    try:
+        zone = config.timezone or UTC
+        pages = parse_pages(site_files, site=config.site, baseurl=config.baseurl, zone=zone)
+        env = load_templates(templates)
+        assets = load_assets(templates)
+    except BaseException:
+        calendar.cancel()
+        raise
     files = render_site(
         config=config,
         pages=pages,
         meetings=meetings,
         static=site_files.static,
-        assets=load_assets(templates),
-        env=load_templates(templates),
+        assets=assets,
+        env=env,
         now=now,
+        calendar=calendar.result(),
     )
     result = BuildResult(pages=len(pages), meetings=len(meetings), files=len(files))
     return files, result, now_span(meetings, now)
+
+
+class Background:
+    """Bytes made by a forked child process, on the machine's other core."""
+
+    def __init__(self, work: Callable[[], bytes]) -> None:
+        self.work = work
+        self.pid = 0
+        if not hasattr(os, "fork") or threading.active_count() > 1:
+            return  # forking a threaded process is unsafe: work() runs in result()
+        read_end, write_end = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            os.close(read_end)
+            _child(work, write_end)
+        os.close(write_end)
+        self.pipe = os.fdopen(read_end, "rb")
+
+    def result(self) -> bytes:
+        """The bytes; if the child failed, the work is redone here to raise its error."""
+        if not self.pid:
+            return self.work()
+        with self.pipe:
+            data = self.pipe.read()
+        _, status = os.waitpid(self.pid, 0)
+        return data if status == 0 else self.work()
+
+    def cancel(self) -> None:
+        if self.pid:
+            self.pipe.close()
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+
+
+def _child(work: Callable[[], bytes], write_end: int) -> NoReturn:
+    status = 1
+    try:
+        with os.fdopen(write_end, "wb") as pipe:
+            pipe.write(work())
+        status = 0
+    finally:
+        os._exit(status)  # never return into the parent's code, never run its exit hooks
 
 
 def resolve_now(value: str | None, environ: Mapping[str, str]) -> datetime:

@@ -127,8 +127,13 @@ def render_site(
     assets: Mapping[str, bytes],
     env: Environment,
     now: datetime,
+    calendar: bytes,
 ) -> dict[str, bytes]:
-    """Every output file: one HTML file per page and post, 404, feeds, assets, static."""
+    """Every output file: one HTML file per page and post, 404, feeds, assets, static.
+
+    `calendar` is `render_meetings_calendar`'s output, made by the caller (which may
+    make it in parallel: it is the slowest single file).
+    """
     site = build_site_view(config, pages)
     table = ""
     if any(MEETINGS_MARKER in page.html for page in pages):
@@ -143,7 +148,8 @@ def render_site(
         _add(files, origins, url_to_path(view.url), html, origin=page.source)
     missing = replace(build_page_view(_NOT_FOUND, config=config, meetings=""), canonical="")
     _add(files, origins, "404.html", _render(env, "404.html", site=site, page=missing), "404")
-    for name, content in build_feeds(config, views, posts, meetings, now=now).items():
+    feeds = build_feeds(config, views, posts, meetings, now=now)
+    for name, content in {**feeds, "meetings.ics": calendar}.items():
         _add(files, origins, name, content, origin=f"the generated {name}")
     for name, content in sorted(assets.items()):
         _add(files, origins, f"assets/{name}", content, origin=f"templates/static/{name}")
@@ -234,7 +240,7 @@ def build_feeds(
     *,
     now: datetime,
 ) -> dict[str, bytes]:
-    """feed.xml, sitemap.xml, robots.txt and meetings.ics, all with absolute URLs."""
+    """feed.xml, sitemap.xml and robots.txt, all with absolute URLs."""
     root = f"{config.url}{config.baseurl}"
     entries = [
         FeedEntry(
@@ -265,13 +271,17 @@ def build_feeds(
             ]
         ),
         "robots.txt": render_robots(f"{root}/sitemap.xml"),
-        "meetings.ics": render_calendar(
-            meetings,
-            name=f"{config.title} meetings",
-            description=config.description,
-            site_url=f"{root}/",
-        ),
     }
+
+
+def render_meetings_calendar(config: Config, meetings: Sequence[Meeting]) -> bytes:
+    """meetings.ics: every meeting, for calendar apps to subscribe to."""
+    return render_calendar(
+        meetings,
+        name=f"{config.title} meetings",
+        description=config.description,
+        site_url=f"{config.url}{config.baseurl}/",
+    )
 
 
 def build_agenda(meetings: Sequence[Meeting], *, now: datetime, zone: ZoneInfo | None) -> Agenda:

@@ -9,12 +9,20 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from indico_sync.build import BuildResult, build, check, load_site_files, resolve_now
+from indico_sync.build import (
+    Background,
+    BuildResult,
+    build,
+    check,
+    load_site_files,
+    resolve_now,
+)
 from indico_sync.errors import ConfigError, ContentError, RenderError, SnapshotError
 
 ROOT = Path(__file__).parent.parent
@@ -268,3 +276,41 @@ def test_an_unreadable_file_is_a_content_error(source: Path, tmp_path: Path) -> 
     (source / "images" / "graph.svg").chmod(0)
     with pytest.raises(ContentError, match=r"graph\.svg: cannot read"):
         build(source, tmp_path / "out", templates=TEMPLATES, now=NOW)
+
+
+def test_background_work_comes_back_whole() -> None:
+    """The forked child's bytes (more than a pipe buffer) reach the parent intact."""
+    payload = bytes(range(256)) * 1000
+    job = Background(lambda: payload)
+    assert job.pid != 0 and job.result() == payload
+
+
+def test_background_failure_raises_in_the_parent() -> None:
+    """A failing child is redone in the parent, so the real error surfaces."""
+
+    def fail() -> bytes:
+        raise RenderError("calendar broke")
+
+    with pytest.raises(RenderError, match="calendar broke"):
+        Background(fail).result()
+
+
+def test_background_is_cancelled_and_reaped() -> None:
+    """cancel() kills and reaps the child: no zombie is left behind."""
+    job = Background(lambda: b"x" * 1_000_000)
+    job.cancel()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(job.pid, 0)
+
+
+def test_background_never_forks_a_threaded_process() -> None:
+    """With other threads running, the work runs in-process instead."""
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        job = Background(lambda: b"inline")
+        assert job.pid == 0 and job.result() == b"inline"
+    finally:
+        stop.set()
+        thread.join()

@@ -22,6 +22,7 @@ from indico_sync.site import (
     build_row,
     format_days,
     format_time,
+    render_meetings_calendar,
     render_site,
     sanitise,
     zone_note,
@@ -76,14 +77,16 @@ def render(
     static: dict[str, bytes] | None = None,
     **site: Any,
 ) -> dict[str, bytes]:
+    settings = config(**site)
     return render_site(
-        config=config(**site),
+        config=settings,
         pages=pages if pages is not None else [page(html=include_marker("meetings.html"))],
         meetings=meetings or [],
         static=static or {},
         assets={"style.css": b"body{}"},
         env=env or load_templates(TEMPLATES),
         now=NOW,
+        calendar=render_meetings_calendar(settings, meetings or []),
     )
 
 
