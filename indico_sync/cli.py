@@ -100,7 +100,7 @@ def _command_options(sub: argparse.ArgumentParser, name: str) -> None:
     if name in ("run", "build", "serve"):
         sub.add_argument("--out", type=Path, default=Path("_site"), help="output folder")
     if name == "serve":
-        sub.add_argument("--port", type=int, default=8000)
+        sub.add_argument("--port", type=int, default=4000, help="default 4000, as Jekyll")
         sub.add_argument("--host", default="127.0.0.1")
 
 
