@@ -57,7 +57,12 @@ def start_preview(
     rebuild()
     baseurl = load_config(source).baseurl
     handler = functools.partial(_Handler, directory=str(out.absolute()), baseurl=baseurl)
-    server = http.server.ThreadingHTTPServer((host, port), handler)
+    try:
+        server = http.server.ThreadingHTTPServer((host, port), handler)
+    except OSError as exc:
+        raise IndicoSyncError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc} (choose another --port)"
+        ) from exc
     stop = threading.Event()
     threading.Thread(target=server.serve_forever, daemon=True).start()
     watcher = threading.Thread(target=_watch, args=([source, templates], rebuild, stop))

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import shutil
+import socket
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import pytest
 
+from indico_sync.errors import IndicoSyncError
 from indico_sync.serve import snapshot_mtimes, start_preview
 
 ROOT = Path(__file__).parent.parent
@@ -56,3 +59,20 @@ def test_mtime_snapshot_sees_new_and_changed_files(tmp_path: Path) -> None:
     (tmp_path / "b.md").write_text("b")
     assert snapshot_mtimes([tmp_path]) != before
     assert set(snapshot_mtimes([tmp_path])) == {tmp_path / "a.md", tmp_path / "b.md"}
+
+
+def test_a_busy_port_is_a_one_line_error(tmp_path: Path) -> None:
+    """Serving on a port already in use says so and names --port."""
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(IndicoSyncError, match=rf"cannot listen on 127.0.0.1:{port}: .*--port"):
+            start_preview(
+                ROOT / "site_src",
+                tmp_path / "_site",
+                templates=ROOT / "templates",
+                now=NOW,
+                host="127.0.0.1",
+                port=port,
+            )
