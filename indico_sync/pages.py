@@ -2,11 +2,9 @@
 
 Pure: the files' text comes in (`build.load_site_files` reads the folder), `Page`
 records go out. `parse_page` splits and validates the front matter (unknown keys are
-kept in `extra`), fills `{{ site.x }}` before Markdown runs, as Jekyll's Liquid does,
-except that an undefined name is an error naming the file and line rather than an
-empty string, and prefixes root-relative links with the baseurl so the site also works
-as a project site. `{% include NAME %}` becomes a marker that `site.py` replaces with
-the rendered partial.
+kept in `extra`), has `liquid.py` fill `{{ site.x }}` and mark `{% include NAME %}`
+before Markdown runs, as Jekyll's Liquid does, and prefixes root-relative links with
+the baseurl so the site also works as a project site.
 """
 
 from __future__ import annotations
@@ -25,17 +23,15 @@ from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 
 from indico_sync.errors import ContentError
+from indico_sync.liquid import fill_liquid
 
 LAYOUTS = ("home", "page", "post")
-INCLUDES = ("meetings.html",)
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 POSTS = "_posts"
 _KNOWN = {"layout", "title", "permalink", "order", "display_title", "list_title", "description"}
 _POST_NAME = re.compile(r"(\d{4})-(\d\d)-(\d\d)-(.+)\.(?:md|markdown)")
 _OPENING = re.compile(r"---[ \t]*$", re.M)  # only a first line of exactly '---' opens
 _FRONT = re.compile(r"---[ \t]*\n(.*?)^(?:---|\.\.\.)[ \t]*$\n?", re.S | re.M)
-_LIQUID = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}|\{%-?\s*(.*?)\s*-?%\}", re.S)
-_VARIABLE = re.compile(r"(site|page)((?:\.[A-Za-z0-9_-]+)+)")
 _ROOT_LINK = re.compile(r"""(\s(?:href|src)=["'])/(?!/)""")
 _FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
 _TAG = re.compile(r"<[^>]*>")
@@ -228,11 +224,6 @@ def url_to_path(url: str) -> str:
     return url[1:] + "index.html" if url.endswith("/") else url[1:]
 
 
-def include_marker(name: str) -> str:
-    """What `{% include NAME %}` leaves in the HTML, for `site.py` to replace."""
-    return f"<!--indico_sync include {name}-->"
-
-
 def _default_url(name: str, post: tuple[date, str] | None) -> str:
     if post is not None:
         day, slug = post
@@ -270,64 +261,6 @@ def _post_date(
 
 def _title_from_slug(slug: str) -> str:
     return slug.replace("-", " ").replace("_", " ").capitalize()
-
-
-def fill_liquid(body: str, scope: Mapping[str, Any], *, where: Path, first_line: int) -> str:
-    """Replace `{{ site.x }}` / `{{ page.x }}` and mark `{% include NAME %}`, as Jekyll
-    does before Markdown. Anything else in `{{ }}` / `{% %}` is an error with its line."""
-    if "{{" not in body and "{%" not in body:
-        return body
-    pieces, end, line = [], 0, first_line
-    for match in _LIQUID.finditer(body):
-        line += body.count("\n", end, match.start())
-        pieces.append(body[end : match.start()])
-        at = f"{where}:{line}"
-        if match[1] is not None:
-            pieces.append(_variable(match[1], scope, at=at))
-        else:
-            pieces.append(_tag(match[2], body, match, at=at))
-        end = match.end()
-        line += body.count("\n", match.start(), end)
-    pieces.append(body[end:])
-    return "".join(pieces)
-
-
-def _variable(expression: str, scope: Mapping[str, Any], *, at: str) -> str:
-    match = _VARIABLE.fullmatch(expression)
-    if match is None:
-        raise ContentError(
-            f"{at}: unsupported expression {{{{ {expression} }}}} "
-            "(only {{ site.KEY }} and {{ page.KEY }}, without filters)"
-        )
-    value: Any = scope[match[1]]
-    for key in match[2][1:].split("."):
-        if not isinstance(value, Mapping) or key not in value:
-            where = "_config.yml" if match[1] == "site" else "the front matter"
-            raise ContentError(f"{at}: {{{{ {expression} }}}} is not defined in {where}")
-        value = value[key]
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None or isinstance(value, str | int | float | date):
-        return "" if value is None else str(value)
-    raise ContentError(f"{at}: {{{{ {expression} }}}} is a {type(value).__name__}, not text")
-
-
-def _tag(tag: str, body: str, match: re.Match[str], *, at: str) -> str:
-    words = tag.split()
-    if len(words) != 2 or words[0] != "include":
-        raise ContentError(
-            f"{at}: unsupported Liquid tag {{% {tag} %}} (only {{% include meetings.html %}})"
-        )
-    if words[1] not in INCLUDES:
-        raise ContentError(
-            f"{at}: unknown include {words[1]!r} (expected one of {', '.join(INCLUDES)})"
-        )
-    before = body[body.rfind("\n", 0, match.start()) + 1 : match.start()]
-    after_end = body.find("\n", match.end())
-    after = body[match.end() : after_end if after_end >= 0 else len(body)]
-    if before.strip() or after.strip():
-        raise ContentError(f"{at}: put {{% {tag} %}} on a line of its own")
-    return f"\n{include_marker(words[1])}\n"
 
 
 def prefix_root_links(html_text: str, baseurl: str) -> str:

@@ -11,14 +11,13 @@ import pytest
 
 from indico_sync.config import load_config
 from indico_sync.errors import ContentError
+from indico_sync.liquid import include_marker
 from indico_sync.pages import (
     Page,
     SiteFiles,
     SourceFile,
     check_permalink,
     excerpt,
-    fill_liquid,
-    include_marker,
     new_markdown,
     parse_page,
     parse_pages,
@@ -226,20 +225,6 @@ def test_include_leaves_a_marker_in_its_own_block() -> None:
     page = parse("---\n---\nBefore\n{% include meetings.html %}\nAfter\n")
     assert page.html.startswith(f"<p>Before</p>\n{include_marker('meetings.html')}\n")
     assert page.html.endswith("\n<p>After</p>")
-
-
-def test_fill_liquid_counts_lines_across_multi_line_tags() -> None:
-    """Line numbers stay right after a tag that spans lines."""
-    with pytest.raises(ContentError, match=r"x\.md:12: "):
-        fill_liquid(
-            "{{ site.a\n}}\n{{ site.b }}\n", {"site": {"a": 1}}, where=Path("x.md"), first_line=10
-        )
-
-
-def test_text_without_liquid_is_returned_as_is() -> None:
-    """Fast path: no braces, no work."""
-    text = "plain {text} only\n"
-    assert fill_liquid(text, {}, where=Path("x.md"), first_line=1) is text
 
 
 def test_markdown_tables_ids_raw_html_and_fences() -> None:

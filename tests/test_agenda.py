@@ -1,0 +1,163 @@
+"""Meeting display strings and the agenda split: dates, zones, sanitising, what is next."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from indico_sync.agenda import (
+    build_agenda,
+    build_row,
+    format_days,
+    format_time,
+    sanitise,
+    zone_note,
+)
+from indico_sync.meetings import Meeting, MeetingType, Person, Status, Talk
+
+ZURICH = ZoneInfo("Europe/Zurich")
+CHICAGO = ZoneInfo("America/Chicago")
+NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
+
+
+def meeting(event: int, start: datetime, hours: float = 1, **changes: Any) -> Meeting:
+    zone = start.tzinfo
+    assert isinstance(zone, ZoneInfo)
+    fields: dict[str, Any] = {
+        "source": "https://indico.example/category/1",
+        "id": str(event),
+        "url": f"https://indico.example/event/{event}/",
+        "title": f"Meeting {event}",
+        "start": start,
+        "end": start + timedelta(hours=hours),
+        "timezone": zone.key,
+    }
+    return Meeting(**{**fields, **changes})
+
+
+# --- display strings -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "text"),
+    [
+        ((2022, 4, 8, 15), (2022, 4, 8, 16), "8 April 2022"),
+        ((2027, 6, 14, 9), (2027, 6, 16, 17), "14–16 June 2027"),
+        ((2027, 6, 30, 9), (2027, 7, 2, 17), "30 June – 2 July 2027"),
+        ((2026, 12, 30, 9), (2027, 1, 2, 17), "30 December 2026 – 2 January 2027"),
+        ((2026, 12, 4, 20), (2026, 12, 5, 0), "4 December 2026"),  # ends at midnight
+        ((2026, 12, 4, 20), (2026, 12, 4, 19), "4 December 2026"),  # end before start
+    ],
+)
+def test_dates_have_no_leading_zero_and_ranges_for_several_days(
+    start: tuple[int, ...], end: tuple[int, ...], text: str
+) -> None:
+    """'8 April 2022' as in the seed table; multi-day events as a range."""
+    assert format_days(datetime(*start, tzinfo=ZURICH), datetime(*end, tzinfo=ZURICH)) == text
+
+
+@pytest.mark.parametrize(
+    ("moment", "text"),
+    [
+        (datetime(2022, 4, 8, 15, tzinfo=ZURICH), "15:00 (CEST)"),
+        (datetime(2026, 12, 4, 15, tzinfo=ZURICH), "15:00 (CET)"),
+        (datetime(2026, 10, 25, 1, 30, tzinfo=ZURICH), "01:30 (CEST)"),  # the day it changes
+        (datetime(2026, 10, 25, 3, 30, tzinfo=ZURICH), "03:30 (CET)"),
+        (datetime(2027, 2, 4, 18, tzinfo=CHICAGO), "18:00 (CST)"),
+        (datetime(2027, 2, 4, 18, tzinfo=ZoneInfo("America/Sao_Paulo")), "18:00 (UTC-03)"),
+        (datetime(2027, 2, 4, 18, tzinfo=UTC), "18:00 (UTC)"),
+    ],
+)
+def test_time_zone_abbreviation_comes_from_the_tz_database(moment: datetime, text: str) -> None:
+    """CEST in summer, CET in winter, for that very date; numeric zones read 'UTC-03'."""
+    assert format_time(moment) == text
+
+
+def test_the_site_zone_wins_and_can_move_the_date() -> None:
+    """18:00 in Chicago is 01:00 the next day in Zurich; without a site zone, Chicago's."""
+    chicago = meeting(7, datetime(2027, 2, 4, 18, tzinfo=CHICAGO))
+    in_zurich = build_row(chicago, zone=ZURICH, is_next=False)
+    assert (in_zurich.date, in_zurich.time) == ("5 February 2027", "01:00 (CET)")
+    assert in_zurich.iso == "2027-02-05T01:00+01:00" and in_zurich.day == "Friday"
+    own = build_row(chicago, zone=None, is_next=False)
+    assert (own.date, own.time, own.iso) == (
+        "4 February 2027",
+        "18:00 (CST)",
+        "2027-02-04T18:00-06:00",
+    )
+
+
+def test_row_fields() -> None:
+    """Type label or a dash; status label for cancelled/postponed; only http(s) links."""
+    base = meeting(1, datetime(2026, 12, 4, 15, tzinfo=ZURICH), type=MeetingType.IN_PERSON)
+    assert build_row(base, zone=ZURICH, is_next=True).type == "In person"
+    assert build_row(replace(base, type=None), zone=None, is_next=False).type == "—"
+    postponed = replace(base, status=Status.POSTPONED)
+    assert build_row(postponed, zone=None, is_next=False).status == "Postponed"
+    labelled = replace(base, status=Status.CANCELLED, label="Cancelled (room closed)")
+    assert build_row(labelled, zone=None, is_next=False).status == "Cancelled (room closed)"
+    assert build_row(base, zone=None, is_next=False).status == ""
+    sneaky = replace(base, url="javascript:alert(1)")
+    assert build_row(sneaky, zone=None, is_next=False).url == ""
+
+
+def test_descriptions_are_sanitised() -> None:
+    """Scripts, event handlers and non-http(s) links go; links get nofollow noopener."""
+    html = sanitise(
+        '<p onclick="x()">Hi <a href="https://ok.example/">ok</a> '
+        '<a href="javascript:alert(1)">j</a> <a href="/relative">r</a></p>'
+        "<script>alert(1)</script><img src=x onerror=alert(2)>"
+        "<style>p{}</style><iframe src='https://x'></iframe>"
+    )
+    assert html == (
+        '<p>Hi <a href="https://ok.example/" rel="nofollow noopener">ok</a> '
+        '<a rel="nofollow noopener">j</a> <a rel="nofollow noopener">r</a></p>'
+    )
+    assert sanitise("  ") == ""
+
+
+def test_a_description_is_only_shown_without_talks() -> None:
+    """With talks the table lists them; without, the sanitised description stands in."""
+    talk = Talk(title="T", speakers=(Person(name="A"),))
+    base = meeting(1, datetime(2026, 12, 4, 15, tzinfo=ZURICH), description="<p>About</p>")
+    assert build_row(base, zone=None, is_next=False).description == "<p>About</p>"
+    assert build_row(replace(base, talks=(talk,)), zone=None, is_next=False).description == ""
+
+
+# --- the agenda ------------------------------------------------------------------------
+
+
+def test_upcoming_soonest_first_past_newest_first_and_next_skips_cancelled() -> None:
+    """The split uses 'now'; a meeting still running is upcoming; cancelled is never next."""
+    past = meeting(1, datetime(2022, 4, 8, 15, tzinfo=ZURICH))
+    running = meeting(2, datetime(2026, 11, 22, 12, 30, tzinfo=ZURICH), hours=2)  # 11:30Z-13:30Z
+    cancelled = meeting(3, datetime(2026, 11, 27, 15, tzinfo=ZURICH), status=Status.CANCELLED)
+    later = meeting(4, datetime(2027, 1, 15, 10, tzinfo=ZURICH))
+    same_day = meeting(5, datetime(2027, 1, 15, 16, tzinfo=ZURICH))
+    recent = meeting(6, datetime(2026, 10, 9, 16, tzinfo=ZURICH))
+    agenda = build_agenda([later, recent, cancelled, same_day, past, running], now=NOW, zone=ZURICH)
+    assert [r.title for r in agenda.upcoming] == [
+        "Meeting 2",
+        "Meeting 3",
+        "Meeting 4",
+        "Meeting 5",
+    ]
+    assert [r.title for r in agenda.past] == ["Meeting 6", "Meeting 1"]
+    assert agenda.next is not None and agenda.next.title == "Meeting 2"
+    assert [r.is_next for r in agenda.upcoming] == [True, False, False, False]
+    only_cancelled = build_agenda([cancelled, past], now=NOW, zone=ZURICH)
+    assert only_cancelled.next is None and len(only_cancelled.upcoming) == 1
+
+
+def test_zone_note_names_the_zone_and_its_abbreviations() -> None:
+    """The line above the tables says which zone the times are in."""
+    assert zone_note(ZURICH, NOW) == "Times are in Europe/Zurich time (CET/CEST)."
+    assert zone_note(ZoneInfo("America/Los_Angeles"), NOW).startswith(
+        "Times are in America/Los Angeles"
+    )
+    assert zone_note(ZoneInfo("Asia/Tokyo"), NOW) == "Times are in Asia/Tokyo time (JST)."
+    assert zone_note(None, NOW) == "Times are in each meeting's own time zone."
