@@ -19,7 +19,6 @@ from jinja2 import Environment, TemplateError, TemplateNotFound, TemplateSyntaxE
 from markupsafe import Markup, escape
 
 from indico_sync.agenda import build_agenda, format_day
-from indico_sync.calendar import render_calendar
 from indico_sync.config import Config
 from indico_sync.errors import ContentError, RenderError
 from indico_sync.feeds import FeedEntry, render_atom, render_robots, render_sitemap
@@ -232,7 +231,13 @@ def build_feeds(
 
 
 def render_meetings_calendar(config: Config, meetings: Sequence[Meeting]) -> bytes:
-    """meetings.ics: every meeting, for calendar apps to subscribe to."""
+    """meetings.ics: every meeting, for calendar apps to subscribe to.
+
+    icalendar is imported here, not at the top: the build renders the calendar in a
+    forked child, so the parent never pays for loading it.
+    """
+    from indico_sync.calendar import render_calendar
+
     return render_calendar(
         meetings,
         name=f"{config.title} meetings",
