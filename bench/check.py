@@ -1,0 +1,57 @@
+"""Check that every tool built the same content, so the timings compare like with like.
+
+Counted from the output folder: the meeting rows on the home page (distinct event
+links), the post pages, and whether a feed and a sitemap were written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+_EVENT_LINK = re.compile(rb"indico\.cern\.ch/event/(\d+)")
+FEEDS = ("feed.xml", "index.xml", "atom.xml", "feed.atom")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Output:
+    files: int
+    kilobytes: float
+    home_kilobytes: float
+    meeting_rows: int
+    post_pages: int
+    feed: bool
+    sitemap: bool
+
+    def problems(self, *, meetings: int, posts: int) -> list[str]:
+        """What is missing compared with the content the tool was given."""
+        found = []
+        if self.meeting_rows < meetings:
+            found.append(f"home shows {self.meeting_rows} of {meetings} meetings")
+        if self.post_pages < posts:
+            found.append(f"{self.post_pages} of {posts} post pages")
+        if not self.feed:
+            found.append("no feed")
+        if not self.sitemap:
+            found.append("no sitemap.xml")
+        return found
+
+
+def check_output(out: Path, *, event_ids: range) -> Output:
+    """Measure the built site in `out`; the snapshot's meetings have `event_ids`."""
+    files = [path for path in out.rglob("*") if path.is_file()]
+    home = out / "index.html"
+    text = home.read_bytes() if home.is_file() else b""
+    ids = {int(found) for found in _EVENT_LINK.findall(text)}
+    return Output(
+        files=len(files),
+        kilobytes=sum(path.stat().st_size for path in files) / 1000,
+        home_kilobytes=len(text) / 1000,
+        meeting_rows=sum(1 for event_id in ids if event_id in event_ids),
+        post_pages=sum(
+            1 for path in files if path.suffix == ".html" and "news-" in path.as_posix()
+        ),
+        feed=any((out / name).is_file() for name in FEEDS),
+        sitemap=(out / "sitemap.xml").is_file(),
+    )

@@ -1,0 +1,169 @@
+"""The same content as a Hugo site, with minimal layouts that give an equivalent page.
+
+Pages keep their text; front matter `order` becomes `weight`, `permalink` becomes `url`,
+`{{ site.x }}` becomes Hugo's `{{< param "x" >}}` and `{% include meetings.html %}`
+a `{{< meetings >}}` shortcode that renders every row of `data/meetings.yml`.
+Hugo builds the nav, the News list, RSS (`index.xml`), `sitemap.xml` and `robots.txt`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import yaml
+
+COMMAND = "hugo"
+CONFIG_KEYS = {"title", "description", "url", "baseurl", "lang", "timezone", "indico"}
+_LIQUID_VAR = re.compile(r"\{\{\s*site\.([A-Za-z0-9_]+)\s*\}\}")
+_INCLUDE = "{% include meetings.html %}"
+
+BASEOF = """<!DOCTYPE html>
+<html lang="{{ site.LanguageCode }}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ if .IsHome }}{{ site.Title }}{{ else }}{{ .Title }} | {{ site.Title }}{{ end }}</title>
+<meta name="description" content="{{ site.Params.description }}">
+<link rel="canonical" href="{{ .Permalink }}">
+<link rel="stylesheet" href="{{ "main.css" | relURL }}">
+<link rel="alternate" type="application/rss+xml" href="{{ "index.xml" | absURL }}" \
+title="{{ site.Title }}">
+</head>
+<body>
+<header class="site-header"><div class="wrapper">
+<a class="site-title" href="{{ "/" | relURL }}">{{ site.Title }}</a>
+<nav class="site-nav">{{ range (where site.Pages "Weight" ">" 0).ByWeight -}}
+<a class="page-link" href="{{ .RelPermalink }}">{{ .Title }}</a> {{ end }}</nav>
+</div></header>
+<main class="page-content"><div class="wrapper">{{ block "main" . }}{{ end }}</div></main>
+<footer class="site-footer"><div class="wrapper">
+<h2 class="footer-heading">{{ site.Title }}</h2>
+<p><a href="https://github.com/{{ site.Params.github_username }}">\
+{{ site.Params.github_username }}</a></p>
+<p>{{ site.Params.description }}</p>
+</div></footer>
+</body>
+</html>
+"""
+HOME = """{{ define "main" }}<div class="home">
+<h1 class="page-heading">{{ with .Params.display_title }}{{ . | safeHTML }}\
+{{ else }}{{ .Title }}{{ end }}</h1>
+{{ .Content }}
+{{ with where site.RegularPages "Section" "posts" -}}
+<h2 class="post-list-heading">{{ $.Params.list_title | default "Posts" }}</h2>
+<ul class="post-list">{{ range .ByDate.Reverse }}
+<li><span class="post-meta">{{ .Date.Format "Jan 2, 2006" }}</span>
+<h3><a class="post-link" href="{{ .RelPermalink }}">{{ .Title }}</a></h3></li>{{ end }}
+</ul>
+<p class="rss-subscribe">subscribe <a href="{{ "index.xml" | relURL }}">via RSS</a></p>
+{{- end }}
+</div>{{ end }}
+"""
+SINGLE = """{{ define "main" }}<article class="post">
+<header class="post-header"><h1 class="post-title">{{ .Title }}</h1>
+{{- if eq .Section "posts" }}
+<p class="post-meta"><time datetime="{{ .Date.Format "2006-01-02T15:04:05-07:00" }}">\
+{{ .Date.Format "Jan 2, 2006" }}</time></p>{{ end }}</header>
+<div class="post-content">{{ .Content }}</div>
+</article>{{ end }}
+"""
+MEETINGS = """<table class="meetings">
+<thead><tr><th>Date</th><th>Meeting</th><th>Link</th><th>Type</th></tr></thead>
+<tbody>
+{{- range site.Data.meetings.meetings }}{{ $start := time.AsTime .start }}
+<tr><td>{{ $start.Format "2 January 2006" }}<br>{{ $start.Format "15:04 (-07:00)" }}</td>\
+<td>{{ .title }}{{ range .talks }}<br>• {{ .title }}{{ with .speakers }}: \
+{{ range $i, $p := . }}{{ if $i }}, {{ end }}{{ $p.name }}\
+{{ with $p.affiliation }} ({{ . }}){{ end }}{{ end }}{{ end }}{{ end }}</td>\
+<td><a href="{{ .url }}">Indico</a></td>\
+<td>{{ .type }}{{ with .location }} {{ . }}{{ end }}</td></tr>
+{{- end }}
+</tbody>
+</table>
+"""
+CSS = "body{font:16px/1.5 system-ui,sans-serif;margin:0}.wrapper{max-width:800px;margin:auto}\n"
+
+
+def available() -> bool:
+    return shutil.which(COMMAND) is not None
+
+
+def make_site(source: Path, dest: Path) -> Path:
+    """Convert the indico_sync source folder `source` into a Hugo site at `dest`."""
+    shutil.rmtree(dest, ignore_errors=True)
+    for folder in ("content/posts", "data", "static", "layouts/_default", "layouts/shortcodes"):
+        (dest / folder).mkdir(parents=True)
+    site = yaml.safe_load((source / "_config.yml").read_text(encoding="utf-8"))
+    (dest / "config.toml").write_text(hugo_config(site), encoding="utf-8")
+    shutil.copyfile(source / "_data" / "meetings.yml", dest / "data" / "meetings.yml")
+    _write_page(source / "index.md", dest / "content" / "_index.md")
+    _write_page(source / "about.md", dest / "content" / "about.md")
+    for post in sorted((source / "_posts").glob("*.md")):
+        _write_page(post, dest / "content" / "posts" / post.name)
+    layouts = dest / "layouts"
+    for name, text in (
+        ("_default/baseof.html", BASEOF),
+        ("index.html", HOME),
+        ("_default/single.html", SINGLE),
+        ("shortcodes/meetings.html", MEETINGS),
+    ):
+        (layouts / name).write_text(text.replace("\\\n", ""), encoding="utf-8")
+    (dest / "static" / "main.css").write_text(CSS, encoding="utf-8")
+    return dest
+
+
+def hugo_config(site: dict[str, object]) -> str:
+    """config.toml: site keys, user keys as [params], raw HTML on, posts dated by file name."""
+    params = {k: v for k, v in site.items() if k not in CONFIG_KEYS and _scalar(v)}
+    params["description"] = site.get("description", "")
+    lines = [
+        f"baseURL = {_toml(str(site.get('url', '')) + '/')}",
+        f"title = {_toml(site.get('title', ''))}",
+        f"languageCode = {_toml(site.get('lang', 'en'))}",
+        f"timeZone = {_toml(site.get('timezone', 'UTC'))}",
+        'disableKinds = ["taxonomy", "term", "section"]',
+        "enableRobotsTXT = true",
+        "[params]",
+        *(f"{key} = {_toml(value)}" for key, value in sorted(params.items())),
+        "[permalinks]",
+        'posts = "/:year/:month/:day/:slug/"',
+        "[frontmatter]",
+        'date = [":filename", ":default"]',
+        "[services.rss]",
+        "limit = 20",
+        "[markup.goldmark.renderer]",
+        "unsafe = true",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _write_page(source: Path, dest: Path) -> None:
+    """Front matter renamed for Hugo; Liquid variables and the include as shortcodes."""
+    _, front, body = source.read_text(encoding="utf-8").split("---\n", 2)
+    meta = yaml.safe_load(front) or {}
+    if "order" in meta:
+        meta["weight"] = meta.pop("order")
+    if "permalink" in meta:
+        meta["url"] = meta.pop("permalink")
+    body = _LIQUID_VAR.sub(r'{{< param "\1" >}}', body).replace(_INCLUDE, "{{< meetings >}}")
+    front = json.dumps(meta, ensure_ascii=False, indent=1)  # JSON front matter: no YAML quirks
+    dest.write_text(f"{front}\n{body}", encoding="utf-8")
+
+
+def _scalar(value: object) -> bool:
+    return isinstance(value, str | int | float | bool)
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def build_command(site: Path, out: Path) -> list[str]:
+    return [COMMAND, "--source", str(site), "--destination", str(out), "--quiet"]
