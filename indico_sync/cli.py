@@ -170,12 +170,18 @@ def _sync(args: argparse.Namespace) -> SyncResult:
     )
 
 
-def _report(result: SyncResult) -> None:
-    """What changed, one meeting per line, on stdout."""
+def _report(result: SyncResult, *, limit: int = 50) -> None:
+    """What changed, one meeting per line (the first `limit`), on stdout."""
     changes = result.changes
-    for sign, meetings in (("+", changes.added), ("~", changes.updated), ("-", changes.removed)):
-        for meeting in meetings:
-            print(f"{sign} {meeting.start:%Y-%m-%d %H:%M %Z}  {meeting.title}  {meeting.url}")
+    lines = [
+        f"{sign} {meeting.start:%Y-%m-%d %H:%M %Z}  {meeting.title}  {meeting.url}"
+        for sign, meetings in (("+", changes.added), ("~", changes.updated), ("-", changes.removed))
+        for meeting in meetings
+    ]
+    if lines:
+        print("\n".join(lines[:limit]))
+    if len(lines) > limit:
+        print(f"... and {len(lines) - limit} more")
     state = f"wrote {result.path}" if result.written else f"{result.path} unchanged"
     print(f"sync: {changes.summary()}; {result.meetings} meetings; {state}")
 

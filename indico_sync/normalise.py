@@ -8,6 +8,7 @@ of people are kept: no e-mails, e-mail hashes, creators or internal ids.
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -107,6 +108,9 @@ def _meeting(
     )
 
 
+_TALK_ORDER = operator.itemgetter(0, 1, 2)  # scheduled first, by time, then Indico's order
+
+
 def normalise_talks(contributions: object, *, zone: ZoneInfo) -> tuple[Talk, ...]:
     """Contributions in time order, unscheduled ones last (in Indico's order)."""
     if not isinstance(contributions, list):
@@ -121,9 +125,10 @@ def normalise_talks(contributions: object, *, zone: ZoneInfo) -> tuple[Talk, ...
             speakers=_speakers(contribution),
             start=start.astimezone(zone) if start else None,
         )
-        talks.append((start is None, start or datetime.min.replace(tzinfo=zone), position, talk))
-    talks.sort(key=lambda item: item[:3])
-    return tuple(talk for *_, talk in talks)
+        moment = start.timestamp() if start else 0.0
+        talks.append((start is None, moment, position, talk))
+    talks.sort(key=_TALK_ORDER)
+    return tuple(item[3] for item in talks)
 
 
 def detect_type(event: Mapping[str, Any]) -> MeetingType | None:
@@ -254,4 +259,6 @@ def _text(value: object) -> str:
 
 def _clean(text: str) -> str:
     """Collapse whitespace (Indico titles may carry newlines and tabs)."""
+    if "  " not in text and "\n" not in text and "\t" not in text and "\r" not in text:
+        return text.strip()  # the usual case, without splitting
     return " ".join(text.split())

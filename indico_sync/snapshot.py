@@ -180,7 +180,34 @@ def render_snapshot(meetings: Iterable[Meeting]) -> str:
         "version": FORMAT_VERSION,
         "meetings": [meeting_to_dict(m) for m in sort_meetings(meetings)],
     }
-    return HEADER + json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return HEADER + _dump(data)
+
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _dump(data: dict[str, Any]) -> str:
+    """JSON with one key of each meeting per line and one talk per line.
+
+    Laid out by hand around the C encoder: `json.dumps(indent=...)` falls back to the
+    pure-Python encoder, several times slower for thousands of meetings.
+    """
+    lines = ["{", f'  "version": {_ENCODE(data["version"])},', '  "meetings": [']
+    meetings = data["meetings"]
+    for index, meeting in enumerate(meetings):
+        lines.append("    {")
+        keys = list(meeting)
+        for position, key in enumerate(keys):
+            comma = "," if position < len(keys) - 1 else ""
+            value = meeting[key]
+            if key == "talks" and value:
+                talks = [f"        {_ENCODE(talk)}" for talk in value]
+                lines.append('      "talks": [\n' + ",\n".join(talks) + f"\n      ]{comma}")
+            else:
+                lines.append(f"      {_ENCODE(key)}: {_ENCODE(value)}{comma}")
+        lines.append("    }," if index < len(meetings) - 1 else "    }")
+    lines.extend(["  ]", "}"])
+    return "\n".join(lines) + "\n"
 
 
 def meeting_to_dict(meeting: Meeting) -> dict[str, Any]:

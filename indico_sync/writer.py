@@ -46,10 +46,10 @@ def write_site(out_dir: Path, files: Mapping[str, bytes]) -> None:
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
     try:
+        for folder in sorted({targets[name].parent for name in files}):
+            (staging / folder).mkdir(parents=True, exist_ok=True)
         for name, content in files.items():
-            target = staging / targets[name]
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
+            (staging / targets[name]).write_bytes(content)
         _swap_in(staging, out_dir)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
