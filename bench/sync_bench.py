@@ -29,11 +29,7 @@ import yaml
 
 from bench.generate import FIRST, LAST
 from bench.timing import quiet_env, run_alternating
-
-try:
-    from indico_sync.normalise import normalise_events
-except ImportError:  # before the normaliser moved out of meetings.py
-    from indico_sync.meetings import normalise_events  # type: ignore[attr-defined,no-redef]
+from indico_sync.normalise import normalise_events
 
 RECORDED = Path(__file__).parent / "data" / "indico_category.json"
 PARSE_FLOOR = "python: only json.loads of the same pages (read from disk)"

@@ -176,13 +176,10 @@ def _has_vc_hint(text: str) -> bool:
 
 def _location(event: Mapping[str, Any]) -> str:
     """Venue and room as one line, without videoconference links."""
-    room = _text(event.get("roomFullname")) or _text(event.get("room"))
-    parts = [_text(event.get("location")), room]
-    kept: list[str] = []
-    for part in (_clean(p) for p in parts):
-        if part and not _URL.match(part) and part not in kept:
-            kept.append(part)
-    return ", ".join(kept)
+    venue = _clean(_text(event.get("location")))
+    room = _clean(_text(event.get("roomFullname")) or _text(event.get("room")))
+    kept = [part for part in (venue, room) if part and not _URL.match(part)]
+    return kept[0] if len(kept) == 2 and kept[0] == kept[1] else ", ".join(kept)
 
 
 def _status(label: object, title: str) -> tuple[Status, str]:
