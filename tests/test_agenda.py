@@ -161,3 +161,13 @@ def test_zone_note_names_the_zone_and_its_abbreviations() -> None:
     )
     assert zone_note(ZoneInfo("Asia/Tokyo"), NOW) == "Times are in Asia/Tokyo time (JST)."
     assert zone_note(None, NOW) == "Times are in each meeting's own time zone."
+
+
+def test_protected_meetings_never_show_their_description() -> None:
+    """A login-only event's description (perhaps a passcode) stays off the public site."""
+    secret = "<p>Passcode: 424242</p>"
+    start = datetime(2026, 11, 22, 12, tzinfo=ZoneInfo("Europe/Zurich"))
+    public = replace(meeting(1, start), talks=(), description=secret, protected=False)
+    hidden = replace(public, protected=True)
+    assert "424242" in build_row(public, zone=None, is_next=False).description
+    assert str(build_row(hidden, zone=None, is_next=False).description) == ""
