@@ -10,6 +10,7 @@ disk reads of the build.
 from __future__ import annotations
 
 import functools
+import gc
 import logging
 import os
 import signal
@@ -101,21 +102,18 @@ def _in_memory(
     try:
         zone = config.timezone or UTC
         pages = parse_pages(site_files, site=config.site, baseurl=config.baseurl, zone=zone)
-        env = load_templates(templates)
-        assets = load_assets(templates)
-    except BaseException:
-        calendar.cancel()
-        raise
-    files = render_site(
-        config=config,
-        pages=pages,
-        meetings=meetings,
-        static=site_files.static,
-        assets=assets,
-        env=env,
-        now=now,
-        calendar=calendar.result(),
-    )
+        files = render_site(
+            config=config,
+            pages=pages,
+            meetings=meetings,
+            static=site_files.static,
+            assets=load_assets(templates),
+            env=load_templates(templates),
+            now=now,
+            calendar=calendar.result,
+        )
+    finally:
+        calendar.cancel()  # only does something when rendering failed before result()
     result = BuildResult(pages=len(pages), meetings=len(meetings), files=len(files))
     return files, result, now_span(meetings, now)
 
@@ -126,12 +124,14 @@ class Background:
     def __init__(self, work: Callable[[], bytes]) -> None:
         self.work = work
         self.pid = 0
+        self.reaped = False
         if not hasattr(os, "fork") or threading.active_count() > 1:
             return  # forking a threaded process is unsafe: work() runs in result()
         read_end, write_end = os.pipe()
         self.pid = os.fork()
         if self.pid == 0:
             os.close(read_end)
+            gc.disable()  # a short-lived child: collecting would only copy shared pages
             _child(work, write_end)
         os.close(write_end)
         self.pipe = os.fdopen(read_end, "rb")
@@ -143,10 +143,13 @@ class Background:
         with self.pipe:
             data = self.pipe.read()
         _, status = os.waitpid(self.pid, 0)
+        self.reaped = True
         return data if status == 0 else self.work()
 
     def cancel(self) -> None:
-        if self.pid:
+        """Stop and reap the child if `result` was never asked for."""
+        if self.pid and not self.reaped:
+            self.reaped = True
             self.pipe.close()
             os.kill(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -83,12 +83,12 @@ def render_site(
     assets: Mapping[str, bytes],
     env: Environment,
     now: datetime,
-    calendar: bytes,
+    calendar: Callable[[], bytes],
 ) -> dict[str, bytes]:
     """Every output file: one HTML file per page and post, 404, feeds, assets, static.
 
-    `calendar` is `render_meetings_calendar`'s output, made by the caller (which may
-    make it in parallel: it is the slowest single file).
+    `calendar` gives `render_meetings_calendar`'s output. It is asked for last, so a
+    caller that makes it in parallel (it is the slowest single file) has the most time.
     """
     site = build_site_view(config, pages)
     table = ""
@@ -105,12 +105,13 @@ def render_site(
     missing = replace(build_page_view(_NOT_FOUND, config=config, meetings=""), canonical="")
     _add(files, origins, "404.html", _render(env, "404.html", site=site, page=missing), "404")
     feeds = build_feeds(config, views, posts, meetings, now=now)
-    for name, content in {**feeds, "meetings.ics": calendar}.items():
+    for name, content in feeds.items():
         _add(files, origins, name, content, origin=f"the generated {name}")
     for name, content in sorted(assets.items()):
         _add(files, origins, f"assets/{name}", content, origin=f"templates/static/{name}")
     for name, content in sorted(static.items()):
         _add(files, origins, name, content, origin=f"{config.path.parent}/{name}")
+    _add(files, origins, "meetings.ics", calendar(), origin="the generated meetings.ics")
     return dict(sorted(files.items()))
 
 

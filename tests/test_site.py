@@ -76,7 +76,7 @@ def render(
         assets={"style.css": b"body{}"},
         env=env or load_templates(TEMPLATES),
         now=NOW,
-        calendar=render_meetings_calendar(settings, meetings or []),
+        calendar=lambda: render_meetings_calendar(settings, meetings or []),
     )
 
 
