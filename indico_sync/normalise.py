@@ -104,7 +104,7 @@ def _meeting(
         location=_location(event),
         description=_text(event.get("description")).strip(),
         protected=event.get("hasAnyProtection") is True,
-        talks=normalise_talks(event.get("contributions"), zone=zone),
+        talks=normalise_talks(event.get("contributions"), zone=zone) or _lecture(event, title),
     )
 
 
@@ -199,8 +199,19 @@ def _status(label: object, title: str) -> tuple[Status, str]:
     return Status.CANCELLED, "Cancelled"
 
 
+def _lecture(event: Mapping[str, Any], title: str) -> tuple[Talk, ...]:
+    """A lecture (Indico's `simple_event`) is one talk, given by its chairs."""
+    if event.get("type") != "simple_event":
+        return ()
+    speakers = _people(event.get("chairs"))
+    return (Talk(title=title, speakers=speakers),) if speakers else ()
+
+
 def _speakers(contribution: Mapping[str, Any]) -> tuple[Person, ...]:
-    people = contribution.get("speakers") or contribution.get("primaryauthors") or []
+    return _people(contribution.get("speakers") or contribution.get("primaryauthors"))
+
+
+def _people(people: object) -> tuple[Person, ...]:
     if not isinstance(people, list):
         return ()
     result = []

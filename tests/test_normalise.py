@@ -248,3 +248,12 @@ def test_overrides_correct_type_title_and_hide() -> None:
     assert "6" not in result
     assert (result["3"].type, result["3"].title) == (MeetingType.HYBRID, "#41")
     assert result["4"] == next(m for m in meetings if m.id == "4")
+
+
+def test_a_lecture_is_one_talk_by_its_chairs() -> None:
+    """Indico lectures have no contributions: the speaker is the chair."""
+    seminar = by_id("categ_reader_token_contribs.json")["9"]
+    (talk,) = seminar.talks
+    assert talk.title == "Seminar: Equivariant GNNs for particle physics"
+    assert [(p.name, p.affiliation) for p in talk.speakers] == [("Jiří Novák", "Fermilab")]
+    assert by_id("categ_reader_token_contribs.json")["1"].talks == ()  # a meeting stays empty
