@@ -108,7 +108,7 @@ def build_row(meeting: Meeting, *, zone: ZoneInfo | None, is_next: bool) -> Meet
             else Markup()
         ),
         type=meeting.type.label if meeting.type else "—",
-        location=meeting.location,
+        location=_location(meeting),
         status="" if meeting.status is Status.SCHEDULED else label,
         protected=meeting.protected,
         is_next=is_next,
@@ -147,6 +147,12 @@ def zone_note(zone: ZoneInfo | None, now: datetime) -> str:
         datetime(now.year, month, 1, tzinfo=zone).tzname() or "" for month in (1, 7)
     )
     return f"Times are in {zone.key.replace('_', ' ')} time ({'/'.join(names)})."
+
+
+def _location(meeting: Meeting) -> str:
+    """The venue line under the type, unless it only repeats it ("Zoom" / "Zoom")."""
+    label = meeting.type.label if meeting.type else ""
+    return "" if meeting.location.casefold() == label.casefold() else meeting.location
 
 
 def sanitise(description: str) -> Markup:

@@ -171,3 +171,12 @@ def test_protected_meetings_never_show_their_description() -> None:
     hidden = replace(public, protected=True)
     assert "424242" in build_row(public, zone=None, is_next=False).description
     assert str(build_row(hidden, zone=None, is_next=False).description) == ""
+
+
+def test_location_that_repeats_the_type_is_not_shown_twice() -> None:
+    """Venue "Zoom" under type Zoom would read "Zoom Zoom"; a real venue stays."""
+    start = datetime(2026, 12, 6, 17, 30, tzinfo=ZoneInfo("America/Chicago"))
+    zoom = replace(meeting(5, start), type=MeetingType.ZOOM, location="Zoom")
+    room = replace(zoom, type=MeetingType.IN_PERSON, location="CERN, 4-3-006")
+    assert build_row(zoom, zone=None, is_next=False).location == ""
+    assert build_row(room, zone=None, is_next=False).location == "CERN, 4-3-006"

@@ -247,3 +247,26 @@ def test_template_errors_are_one_render_error_line(
     """Undefined values, syntax errors and missing templates name the template and line."""
     with pytest.raises(RenderError, match=message):
         render(env=templates_with(tmp_path / "templates", changes))
+
+
+def test_a_lecture_names_its_speaker_without_repeating_the_title() -> None:
+    """A one-talk lecture shows "Speaker (Affiliation)" under its title, not the title twice."""
+    start = datetime(2026, 12, 1, 17, tzinfo=ZURICH)
+    lecture = Meeting(
+        source="s",
+        id="9",
+        url="https://indico.example.org/event/9/",
+        title="Seminar: Equivariant GNNs",
+        start=start,
+        end=start + timedelta(hours=1),
+        timezone="Europe/Zurich",
+        talks=(
+            Talk(
+                title="Seminar: Equivariant GNNs",
+                speakers=(Person(name="Jiří Novák", affiliation="Fermilab"),),
+            ),
+        ),
+    )
+    home = render(meetings=[lecture])["index.html"].decode()
+    assert "<li>Seminar" not in home
+    assert '<li>Jiří Novák <span class="affiliation">(Fermilab)</span></li>' in home
