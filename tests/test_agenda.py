@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from helpers import meeting
 
 from indico_sync.agenda import (
     build_agenda,
@@ -17,26 +17,11 @@ from indico_sync.agenda import (
     sanitise,
     zone_note,
 )
-from indico_sync.meetings import Meeting, MeetingType, Person, Status, Talk
+from indico_sync.meetings import MeetingType, Person, Status, Talk
 
 ZURICH = ZoneInfo("Europe/Zurich")
 CHICAGO = ZoneInfo("America/Chicago")
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
-
-
-def meeting(event: int, start: datetime, hours: float = 1, **changes: Any) -> Meeting:
-    zone = start.tzinfo
-    assert isinstance(zone, ZoneInfo)
-    fields: dict[str, Any] = {
-        "source": "https://indico.example/category/1",
-        "id": str(event),
-        "url": f"https://indico.example/event/{event}/",
-        "title": f"Meeting {event}",
-        "start": start,
-        "end": start + timedelta(hours=hours),
-        "timezone": zone.key,
-    }
-    return Meeting(**{**fields, **changes})
 
 
 # --- display strings -----------------------------------------------------------------

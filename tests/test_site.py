@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from helpers import meeting
 from jinja2 import Environment
 
 from indico_sync.build import load_templates
@@ -23,21 +24,6 @@ TEMPLATES = Path(__file__).parent.parent / "templates"
 ZURICH = ZoneInfo("Europe/Zurich")
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
 HOSTILE = '<script>alert("x")</script> & "quotes"'
-
-
-def meeting(event: int, start: datetime, hours: float = 1, **changes: Any) -> Meeting:
-    zone = start.tzinfo
-    assert isinstance(zone, ZoneInfo)
-    fields: dict[str, Any] = {
-        "source": "https://indico.example/category/1",
-        "id": str(event),
-        "url": f"https://indico.example/event/{event}/",
-        "title": f"Meeting {event}",
-        "start": start,
-        "end": start + timedelta(hours=hours),
-        "timezone": zone.key,
-    }
-    return Meeting(**{**fields, **changes})
 
 
 def config(**site: Any) -> Config:
@@ -252,14 +238,10 @@ def test_template_errors_are_one_render_error_line(
 def test_a_lecture_names_its_speaker_without_repeating_the_title() -> None:
     """A one-talk lecture shows "Speaker (Affiliation)" under its title, not the title twice."""
     start = datetime(2026, 12, 1, 17, tzinfo=ZURICH)
-    lecture = Meeting(
-        source="s",
-        id="9",
-        url="https://indico.example.org/event/9/",
+    lecture = meeting(
+        9,
+        start,
         title="Seminar: Equivariant GNNs",
-        start=start,
-        end=start + timedelta(hours=1),
-        timezone="Europe/Zurich",
         talks=(
             Talk(
                 title="Seminar: Equivariant GNNs",

@@ -1,0 +1,25 @@
+"""Small builders shared by the tests (pytest puts this folder on sys.path)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from indico_sync.meetings import Meeting
+
+
+def meeting(event: int, start: datetime, hours: float = 1, **changes: Any) -> Meeting:
+    """A Meeting with plausible defaults; `changes` override any field."""
+    zone = start.tzinfo
+    assert isinstance(zone, ZoneInfo)
+    fields: dict[str, Any] = {
+        "source": "https://indico.example/category/1",
+        "id": str(event),
+        "url": f"https://indico.example/event/{event}/",
+        "title": f"Meeting {event}",
+        "start": start,
+        "end": start + timedelta(hours=hours),
+        "timezone": zone.key,
+    }
+    return Meeting(**{**fields, **changes})
