@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import random
 import subprocess
 import sys
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 
 from indico_sync import __version__
-from indico_sync.calendar import event_uid, render_calendar
+from indico_sync.calendar import (
+    _PREFIX,
+    _STATUS,
+    _fold,
+    _text,
+    build_description,
+    build_location,
+    event_uid,
+    local_times,
+    meeting_zone,
+    render_calendar,
+    write_event,
+)
 from indico_sync.meetings import Meeting, MeetingType, Person, Status, Talk
 
 ZURICH = ZoneInfo("Europe/Zurich")
@@ -277,3 +290,91 @@ def test_vtimezone_covers_the_local_new_year() -> None:
     ical = render([meeting("1", start=start, timezone="Asia/Tokyo")])
     assert b"DTSTART;TZID=Asia/Tokyo:20250101T050000\r\n" in ical
     assert b"COMMENT:This timezone only works from 2025-01-01 to 2026-01-01." in ical
+
+
+def icalendar_event(m: Meeting) -> bytes:
+    """The reference: the same VEVENT built and serialised by the icalendar library."""
+    zone = meeting_zone(m)
+    start, end = local_times(m, zone)
+    event = Event.new(
+        uid=event_uid(m.url, m.id),
+        stamp=m.start.astimezone(UTC),
+        start=start,
+        end=end,
+        summary=_text(_PREFIX[m.status] + m.title),
+        description=build_description(m),
+        location=_text(build_location(m)) or None,
+        url=m.url,
+        categories=[_text(m.category)] if m.category else (),
+    )
+    event.add("status", _STATUS[m.status])
+    ical: bytes = event.to_ical()
+    return ical
+
+
+# Every kind of character the folding and escaping must get right: 1- to 4-byte UTF-8,
+# TEXT escapes (\ ; , newline) and the caret. No "\N": icalendar reads it as a newline.
+ZONES = [
+    "Europe/Zurich",
+    "America/Chicago",
+    "Asia/Calcutta",
+    "UTC",
+    "Etc/UTC",
+    "GMT",
+    "Africa/Abidjan",
+]
+ALPHABET = 'abc xyz ÅéøŁ€あ𝔘\\;,^\n\r\x07\t:"<>&'
+
+
+def random_text(rng: random.Random, size: int) -> str:
+    return "".join(rng.choice(ALPHABET) for _ in range(size)).replace("\\N", "\\n")
+
+
+def random_meeting(index: int, rng: random.Random) -> Meeting:
+    zone = rng.choice(ZONES)
+    start = datetime(2020, 1, 1, tzinfo=ZoneInfo(zone)) + timedelta(minutes=137 * index)
+    names = [random_text(rng, rng.randint(1, 30)) for _ in range(rng.randint(0, 3))]
+    talks = tuple(
+        Talk(
+            title=random_text(rng, rng.randint(1, 90)),
+            speakers=tuple(Person(name=n) for n in names),
+        )
+        for _ in range(rng.randint(0, 4))
+    )
+    return meeting(
+        str(index),
+        start=start,
+        timezone=rng.choice([zone, zone, "Nowhere/Unknown"]),
+        title=random_text(rng, rng.randint(1, 160)),
+        talks=talks,
+        location=random_text(rng, rng.randint(0, 40)),
+        type=rng.choice([None, *MeetingType]),
+        category=rng.choice(["", random_text(rng, 20)]),
+        status=rng.choice(list(Status)),
+        label=random_text(rng, 10),
+    )
+
+
+def test_events_are_byte_identical_to_icalendar() -> None:
+    """write_event gives exactly icalendar's bytes: order, escaping, folding, zones."""
+    rng = random.Random(5545)
+    meetings = [random_meeting(index, rng) for index in range(400)]
+    long_escape = meeting("e", title="x" * 72 + "\\;" + "é" * 40 + "^" + "あ" * 30)
+    for m in [*meetings, long_escape]:
+        assert write_event(m) == icalendar_event(m), m.id
+    calendar = Calendar.from_ical(render(meetings))
+    assert len(calendar.events) == len(meetings)
+    assert calendar.get_missing_tzids() == set()  # every TZID used has its VTIMEZONE
+    zones = sorted(zone.tz_name for zone in calendar.timezones)
+    assert zones == ["America/Chicago", "Asia/Calcutta", "Europe/Zurich"]  # none for UTC
+
+
+def test_fold_never_splits_a_character_or_an_escape() -> None:
+    for size in range(60, 160):
+        for filler in ("a", "é", "あ", "𝔘", "\\,"):
+            line = ("DESCRIPTION:" + filler * size)[: size + 12]
+            folded = _fold(line)
+            parts = folded.split(b"\r\n ")
+            assert all(len(part) <= 74 for part in parts)
+            assert b"".join(parts).decode() == line  # each part ends on a character
+            assert not any(part.endswith(b"\\") for part in parts[:-1])
