@@ -60,6 +60,7 @@ class Build:
         for entry in self.site.iterdir():
             if entry.name not in self.pristine:
                 _remove(entry)
+        os.sync()  # flush the deletions now, so no timed run pays for them
 
 
 def run_timed(

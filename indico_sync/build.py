@@ -13,6 +13,7 @@ import functools
 import gc
 import logging
 import os
+import pickle
 import signal
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -43,6 +44,9 @@ if TYPE_CHECKING:
 # used, not here: a rebuild with nothing to do then costs little more than start-up.
 
 log = logging.getLogger(__name__)
+
+SPLIT_PAGES = 20
+"""From this many Markdown files on, half of them are rendered on the second core."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -88,20 +92,31 @@ def check(source: Path, *, templates: Path, now: datetime) -> BuildResult:
 def _in_memory(
     source: Path, *, templates: Path, now: datetime, skip: Path | None = None
 ) -> tuple[dict[str, bytes], BuildResult, tuple[float, float]]:
-    """The whole site in memory, and what it holds."""
+    """The whole site in memory, and what it holds.
+
+    The machine's second core renders the second half of the pages and, at the same
+    time, the calendar, each in a forked child; this core renders the rest.
+    """
     from indico_sync.config import load_config
     from indico_sync.meetings import apply_overrides
-    from indico_sync.pages import parse_pages
+    from indico_sync.pages import parse_sources
     from indico_sync.site import render_meetings_calendar, render_site
     from indico_sync.snapshot import load_snapshot
 
     config = load_config(source)
     site_files = load_site_files(source, skip=skip)
-    meetings = apply_overrides(load_snapshot(source), config.indico.overrides)
-    calendar = Background(functools.partial(render_meetings_calendar, config, meetings))
+    sources = (*site_files.pages, *site_files.posts)
+    split = len(sources) // 2 if len(sources) >= SPLIT_PAGES else len(sources)
+    parse = functools.partial(
+        parse_sources, site=config.site, baseurl=config.baseurl, zone=config.timezone or UTC
+    )
+    more_pages = Background(lambda: pickle.dumps(parse(sources[split:])))
+    calendar: Background | None = None
     try:
-        zone = config.timezone or UTC
-        pages = parse_pages(site_files, site=config.site, baseurl=config.baseurl, zone=zone)
+        meetings = apply_overrides(load_snapshot(source), config.indico.overrides)
+        calendar = Background(functools.partial(render_meetings_calendar, config, meetings))
+        pages = parse(sources[:split])
+        pages += pickle.loads(more_pages.result())  # noqa: S301  # our own child's bytes
         files = render_site(
             config=config,
             pages=pages,
@@ -112,8 +127,10 @@ def _in_memory(
             now=now,
             calendar=calendar.result,
         )
-    finally:
-        calendar.cancel()  # only does something when rendering failed before result()
+    finally:  # stop children whose result was never asked for (rendering failed first)
+        more_pages.cancel()
+        if calendar is not None:
+            calendar.cancel()
     result = BuildResult(pages=len(pages), meetings=len(meetings), files=len(files))
     return files, result, now_span(meetings, now)
 

@@ -83,12 +83,16 @@ class Page:
 def parse_pages(
     files: SiteFiles, *, site: Mapping[str, Any], baseurl: str, zone: tzinfo
 ) -> list[Page]:
-    """Every page and post; one Markdown instance serves them all (`reset` between)."""
+    """Every page and post, in that order."""
+    return parse_sources((*files.pages, *files.posts), site=site, baseurl=baseurl, zone=zone)
+
+
+def parse_sources(
+    sources: Sequence[SourceFile], *, site: Mapping[str, Any], baseurl: str, zone: tzinfo
+) -> list[Page]:
+    """These pages; one Markdown instance serves them all (`reset` between)."""
     md = new_markdown()
-    pages = (
-        parse_page(f, site=site, baseurl=baseurl, zone=zone, md=md)
-        for f in (*files.pages, *files.posts)
-    )
+    pages = (parse_page(f, site=site, baseurl=baseurl, zone=zone, md=md) for f in sources)
     return [page for page in pages if page is not None]
 
 

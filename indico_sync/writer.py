@@ -46,8 +46,9 @@ def write_site(out_dir: Path, files: Mapping[str, bytes]) -> None:
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
     try:
-        for folder in sorted({targets[name].parent for name in files}):
-            (staging / folder).mkdir(parents=True, exist_ok=True)
+        folders = {folder for target in targets.values() for folder in target.parents}
+        for folder in sorted(folders - {Path()}):  # parents sort before their children
+            (staging / folder).mkdir()
         for name, content in files.items():
             (staging / targets[name]).write_bytes(content)
         _swap_in(staging, out_dir)

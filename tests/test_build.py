@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from indico_sync.build import (
+    SPLIT_PAGES,
     Background,
     BuildResult,
     build,
@@ -314,3 +315,35 @@ def test_background_never_forks_a_threaded_process() -> None:
     finally:
         stop.set()
         thread.join()
+
+
+def many_posts(source: Path, count: int) -> None:
+    posts = source / "_posts"
+    posts.mkdir(exist_ok=True)
+    for n in range(count):
+        (posts / f"2024-01-{n % 28 + 1:02d}-post-{n:03d}.md").write_text(
+            f"---\ntitle: Post {n}\n---\nNews number **{n}**.\n", encoding="utf-8"
+        )
+
+
+def test_pages_rendered_on_two_cores_match_one_core(source: Path, tmp_path: Path) -> None:
+    """With enough pages, half are rendered by a forked child; the site is the same."""
+    many_posts(source, 2 * SPLIT_PAGES)
+    build(source, tmp_path / "two", templates=TEMPLATES, now=NOW)
+    threading.Thread(target=threading.Event().wait, args=(2,), daemon=True).start()
+    build(source, tmp_path / "one", templates=TEMPLATES, now=NOW)  # a thread: no fork
+    assert files_of(tmp_path / "two") == files_of(tmp_path / "one")
+    assert (
+        b"News number <strong>39</strong>"
+        in (tmp_path / "two/2024/01/12/post-039/index.html").read_bytes()
+    )
+
+
+def test_an_error_in_the_childs_half_names_the_file(source: Path, tmp_path: Path) -> None:
+    """A bad post among those the child renders is the same one-line error."""
+    many_posts(source, 2 * SPLIT_PAGES)
+    bad = sorted((source / "_posts").glob("*.md"))[-1]
+    bad.write_text("---\ntitle: [unclosed\n---\nText\n", encoding="utf-8")
+    with pytest.raises(ContentError, match=rf"{bad.name}:\d+: front matter is not valid YAML"):
+        build(source, tmp_path / "out", templates=TEMPLATES, now=NOW)
+    assert not (tmp_path / "out").exists()
