@@ -16,7 +16,7 @@ import os
 import pickle
 import signal
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,7 +38,9 @@ from indico_sync.writer import write_site, write_text
 if TYPE_CHECKING:
     from jinja2 import Environment
 
-    from indico_sync.pages import SiteFiles
+    from indico_sync.config import Config
+    from indico_sync.meetings import Meeting
+    from indico_sync.pages import Page, SiteFiles, SourceFile
 
 # The rendering pipeline (Jinja, Markdown, icalendar, YAML) is imported where it is
 # used, not here: a rebuild with nothing to do then costs little more than start-up.
@@ -94,29 +96,29 @@ def _in_memory(
 ) -> tuple[dict[str, bytes], BuildResult, tuple[float, float]]:
     """The whole site in memory, and what it holds.
 
-    The machine's second core renders the second half of the pages and, at the same
-    time, the calendar, each in a forked child; this core renders the rest.
+    Two forked children on the machine's second core render the second half of the
+    pages and the calendar while this process renders the rest. Each process imports
+    the libraries it needs after the fork (Markdown here and in the first child,
+    icalendar only in the second, Jinja only here), so those imports run in parallel.
     """
     from indico_sync.config import load_config
     from indico_sync.meetings import apply_overrides
-    from indico_sync.pages import parse_sources
-    from indico_sync.site import render_meetings_calendar, render_site
     from indico_sync.snapshot import load_snapshot
 
     config = load_config(source)
     site_files = load_site_files(source, skip=skip)
     sources = (*site_files.pages, *site_files.posts)
     split = len(sources) // 2 if len(sources) >= SPLIT_PAGES else len(sources)
-    parse = functools.partial(
-        parse_sources, site=config.site, baseurl=config.baseurl, zone=config.timezone or UTC
-    )
-    more_pages = Background(lambda: pickle.dumps(parse(sources[split:])))
+    more_pages = Background(functools.partial(_pickled_pages, sources[split:], config))
     calendar: Background | None = None
     try:
         meetings = apply_overrides(load_snapshot(source), config.indico.overrides)
-        calendar = Background(functools.partial(render_meetings_calendar, config, meetings))
-        pages = parse(sources[:split])
+        calendar = Background(functools.partial(_calendar, config, meetings))
+        pages = _parse_pages(sources[:split], config)
         pages += pickle.loads(more_pages.result())  # noqa: S301  # our own child's bytes
+
+        from indico_sync.site import render_site
+
         files = render_site(
             config=config,
             pages=pages,
@@ -133,6 +135,23 @@ def _in_memory(
             calendar.cancel()
     result = BuildResult(pages=len(pages), meetings=len(meetings), files=len(files))
     return files, result, now_span(meetings, now)
+
+
+def _parse_pages(sources: Sequence[SourceFile], config: Config) -> list[Page]:
+    from indico_sync.pages import parse_sources
+
+    zone = config.timezone or UTC
+    return parse_sources(sources, site=config.site, baseurl=config.baseurl, zone=zone)
+
+
+def _pickled_pages(sources: Sequence[SourceFile], config: Config) -> bytes:
+    return pickle.dumps(_parse_pages(sources, config))
+
+
+def _calendar(config: Config, meetings: Sequence[Meeting]) -> bytes:
+    from indico_sync.calendar import render_meetings_calendar
+
+    return render_meetings_calendar(config, meetings)
 
 
 class Background:

@@ -27,6 +27,7 @@ from icalendar import Calendar, Timezone, vDuration
 from icalendar.timezone.tzid import tzid_from_tzinfo
 
 from indico_sync import __version__
+from indico_sync.config import Config
 from indico_sync.meetings import Meeting, Status, sort_meetings
 
 REFRESH = timedelta(hours=6)
@@ -41,6 +42,16 @@ _PREFIX = {Status.SCHEDULED: "", Status.CANCELLED: "CANCELLED: ", Status.POSTPON
 # RFC 5545 TEXT allows no control characters except tab; newlines are escaped as \n.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _UNSAFE_UID = re.compile(r"[^A-Za-z0-9.-]+")
+
+
+def render_meetings_calendar(config: Config, meetings: Sequence[Meeting]) -> bytes:
+    """meetings.ics: every meeting of the site, for calendar apps to subscribe to."""
+    return render_calendar(
+        meetings,
+        name=f"{config.title} meetings",
+        description=config.description,
+        site_url=f"{config.url}{config.baseurl}/",
+    )
 
 
 def render_calendar(

@@ -15,18 +15,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import markdown
 import yaml
-from markdown.extensions import Extension
-from markdown.extensions.fenced_code import FencedCodeExtension
-from markdown.extensions.tables import TableExtension
-from markdown.extensions.toc import TocExtension
-from markdown.preprocessors import Preprocessor
 
 from indico_sync.errors import ContentError
 from indico_sync.liquid import fill_liquid
+
+if TYPE_CHECKING:
+    from markdown import Markdown
 
 LAYOUTS = ("home", "page", "post")
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -38,7 +35,6 @@ _FRONT = re.compile(r"---[ \t]*\n(.*?)^(?:---|\.\.\.)[ \t]*$\n?", re.S | re.M)
 _ROOT_LINK = re.compile(r"""(\s(?:href|src)=["'])/(?!/)""")
 _FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
 _TAG = re.compile(r"<[^>]*>")
-_LIST_ITEM = re.compile(r" {0,3}(?:[*+-]|\d{1,9}[.)])[ \t]+\S")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -90,50 +86,20 @@ def parse_pages(
 def parse_sources(
     sources: Sequence[SourceFile], *, site: Mapping[str, Any], baseurl: str, zone: tzinfo
 ) -> list[Page]:
-    """These pages; one Markdown instance serves them all (`reset` between)."""
+    """These pages; one Markdown instance serves them all (`reset` between).
+
+    Markdown is loaded here, not at the top: a build forks its helper process before
+    loading it, so each process loads only what it uses.
+    """
+    from indico_sync.markup import new_markdown
+
     md = new_markdown()
     pages = (parse_page(f, site=site, baseurl=baseurl, zone=zone, md=md) for f in sources)
     return [page for page in pages if page is not None]
 
 
-def new_markdown() -> markdown.Markdown:
-    """Python-Markdown with tables and heading ids; raw HTML passes through."""
-    return markdown.Markdown(
-        # Extension objects, not names: names are looked up through package entry
-        # points, which costs ~35 ms per build.
-        extensions=[TableExtension(), TocExtension(), FencedCodeExtension(), _JekyllLists()],
-        output_format="html",
-    )
-
-
-class _JekyllLists(Extension):
-    def extendMarkdown(self, md: markdown.Markdown) -> None:
-        md.preprocessors.register(_ListAfterParagraph(md), "jekyll_lists", 27)
-
-
-class _ListAfterParagraph(Preprocessor):
-    """kramdown (Jekyll) starts a list on the line right after a paragraph; Python-Markdown
-    needs a blank line first, or the items run into the paragraph. Add it (not in code)."""
-
-    def run(self, lines: list[str]) -> list[str]:
-        result: list[str] = []
-        fence, in_list = "", False
-        for line in lines:
-            stripped = line.lstrip()
-            if stripped.startswith(("```", "~~~")) and (not fence or stripped.startswith(fence)):
-                fence = "" if fence else stripped[:3]
-            item = not fence and _LIST_ITEM.match(line) is not None
-            previous = result[-1] if result else ""
-            if item and not in_list and previous.strip() and previous[:1] not in " \t":
-                result.append("")
-            if not fence and (item or (previous == "" and line[:1] not in " \t" and line)):
-                in_list = item
-            result.append(line)
-        return result
-
-
 def parse_page(
-    file: SourceFile, *, site: Mapping[str, Any], baseurl: str, zone: tzinfo, md: markdown.Markdown
+    file: SourceFile, *, site: Mapping[str, Any], baseurl: str, zone: tzinfo, md: Markdown
 ) -> Page | None:
     """One page or post; None for a draft (`published: false`)."""
     meta, body, first_line = split_front_matter(file.text, where=file.path)

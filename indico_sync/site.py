@@ -87,7 +87,7 @@ def render_site(
 ) -> dict[str, bytes]:
     """Every output file: one HTML file per page and post, 404, feeds, assets, static.
 
-    `calendar` gives `render_meetings_calendar`'s output. It is asked for last, so a
+    `calendar` gives `calendar.render_meetings_calendar`'s output. It is asked for last, so a
     caller that makes it in parallel (it is the slowest single file) has the most time.
     """
     site = build_site_view(config, pages)
@@ -229,22 +229,6 @@ def build_feeds(
         ),
         "robots.txt": render_robots(f"{root}/sitemap.xml"),
     }
-
-
-def render_meetings_calendar(config: Config, meetings: Sequence[Meeting]) -> bytes:
-    """meetings.ics: every meeting, for calendar apps to subscribe to.
-
-    icalendar is imported here, not at the top: the build renders the calendar in a
-    forked child, so the parent never pays for loading it.
-    """
-    from indico_sync.calendar import render_calendar
-
-    return render_calendar(
-        meetings,
-        name=f"{config.title} meetings",
-        description=config.description,
-        site_url=f"{config.url}{config.baseurl}/",
-    )
 
 
 def _render(env: Environment, name: str, **context: object) -> bytes:

@@ -12,13 +12,13 @@ import pytest
 from indico_sync.config import load_config
 from indico_sync.errors import ContentError
 from indico_sync.liquid import include_marker
+from indico_sync.markup import new_markdown
 from indico_sync.pages import (
     Page,
     SiteFiles,
     SourceFile,
     check_permalink,
     excerpt,
-    new_markdown,
     parse_page,
     parse_pages,
     prefix_root_links,
