@@ -7,8 +7,10 @@ failed build leaves the previous output exactly as it was.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
@@ -17,10 +19,19 @@ from indico_sync.errors import RenderError
 
 
 def write_text(path: Path, text: str) -> None:
-    """Replace `path` with `text` (UTF-8, `\\n` line ends) atomically."""
+    """Replace `path` with `text` (UTF-8, `\\n` line ends) atomically.
+
+    The file keeps its permissions, or gets the usual ones for a new file (0644 under
+    the common umask), not the private 0600 of a temporary file.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
@@ -46,6 +57,7 @@ def write_site(out_dir: Path, files: Mapping[str, bytes]) -> None:
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
     try:
+        staging.chmod(0o777 & ~_umask())  # a web server must be able to read the site
         folders = {folder for target in targets.values() for folder in target.parents}
         for folder in sorted(folders - {Path()}):  # parents sort before their children
             (staging / folder).mkdir()
@@ -76,3 +88,11 @@ def _swap_in(staging: Path, out_dir: Path) -> None:
         old.rename(out_dir)
         raise
     shutil.rmtree(old, ignore_errors=True)
+
+
+@functools.cache
+def _umask() -> int:
+    """The process's umask (reading it means setting it, so once, and put back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

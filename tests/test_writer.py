@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -50,3 +52,26 @@ def test_failed_write_leaves_previous_site(tmp_path: Path) -> None:
         write_site(out, {"a": b"file", "a/b.html": b"needs a to be a folder"})
     assert (out / "index.html").read_bytes() == b"previous"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["_site"]
+
+
+def test_written_files_get_the_usual_permissions(tmp_path: Path) -> None:
+    """Not the private modes of temporary files: a web server must read the site."""
+    old = os.umask(0o022)
+    try:
+        write_site(tmp_path / "out", {"index.html": b"x", "about/index.html": b"y"})
+        write_text(tmp_path / "meetings.yml", "new\n")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "out").stat().st_mode) == 0o755
+    assert stat.S_IMODE((tmp_path / "out/about").stat().st_mode) == 0o755
+    assert stat.S_IMODE((tmp_path / "out/index.html").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "meetings.yml").stat().st_mode) == 0o644
+
+
+def test_write_text_keeps_the_files_permissions(tmp_path: Path) -> None:
+    path = tmp_path / "meetings.yml"
+    path.write_text("old\n")
+    path.chmod(0o640)
+    write_text(path, "new\n")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert path.read_text() == "new\n"
