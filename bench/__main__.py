@@ -137,8 +137,8 @@ def bench_builds(
 
 
 def indico_sync_build(source: Path, out: Path) -> Build:
-    command = (sys.executable, "-m", "indico_sync", "build", "--source", str(source))
-    command += ("--out", str(out), "--templates", str(REPO / "templates"), "--now", NOW)
+    command = [sys.executable, "-m", "indico_sync", "build", "--source", str(source)]
+    command += ["--out", str(out), "--templates", str(REPO / "templates"), "--now", NOW]
     return Build.of("indico_sync", command, site=source, out=out)
 
 

@@ -133,13 +133,14 @@ def _pyspy(pyspy: str, args: list[str], raw: Path) -> str:
     own: Counter[str] = Counter()
     total: Counter[str] = Counter()
     for line in raw.read_text(encoding="utf-8").splitlines():
-        stack, _, count = line.rpartition(" ")
+        stack, _, weight = line.rpartition(" ")
+        count = int(weight)
         frames = [re.sub(r" \((?:.*/)?([^/]*)\)$", r" (\1)", f) for f in stack.split(";") if f]
         if not frames:
             continue
-        own[frames[-1]] += int(count)
+        own[frames[-1]] += count
         for frame in set(frames):
-            total[frame] += int(count)
+            total[frame] += count
     samples = sum(own.values())
     ms = 1000 / RATE
     lines = [

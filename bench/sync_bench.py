@@ -18,7 +18,7 @@ import statistics
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -253,7 +253,7 @@ def _curl_command(urls: list[str], out: Path) -> tuple[str, ...]:
     return tuple(command)
 
 
-def rate_summary(rates: list[float]) -> Mapping[str, float]:
+def rate_summary(rates: list[float]) -> dict[str, float]:
     return {"median": statistics.median(rates), "min": min(rates), "max": max(rates)}
 
 

@@ -39,7 +39,7 @@ NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
     ],
 )
 def test_dates_have_no_leading_zero_and_ranges_for_several_days(
-    start: tuple[int, ...], end: tuple[int, ...], text: str
+    start: tuple[int, int, int, int], end: tuple[int, int, int, int], text: str
 ) -> None:
     """'8 April 2022' as in the seed table; multi-day events as a range."""
     assert format_days(datetime(*start, tzinfo=ZURICH), datetime(*end, tzinfo=ZURICH)) == text
