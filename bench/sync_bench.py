@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import yaml
 
-from bench.generate import FIRST, LAST
+from bench.generate import AFFILIATIONS, FIRST, LAST, TOPICS
 from bench.timing import quiet_env, run_alternating
 from indico_sync.normalise import normalise_events
 
@@ -67,15 +67,22 @@ def scale_events(count: int, *, seed: int) -> list[dict[str, Any]]:
 def _contribution(
     talk: dict[str, Any], event_id: str, position: int, day: str, rng: random.Random
 ) -> dict[str, Any]:
+    """One talk: its own title, speaker and time (20 minutes after the one before)."""
     talk["id"] = talk["db_id"] = talk["friendly_id"] = position + 1
     talk["url"] = f"{EVENT_BASE}/event/{event_id}/contributions/{position + 1}/"
+    talk["title"] = rng.choice(TOPICS)
     if rng.random() < 0.1:
         talk["startDate"] = talk["endDate"] = None
     else:
-        talk["startDate"]["date"] = talk["endDate"]["date"] = day
-    first, last = rng.choice(FIRST), rng.choice(LAST)
+        start = 16 * 60 + 20 * position + rng.choice((0, 5, 10))  # minutes after midnight
+        talk["startDate"].update(date=day, time=f"{start // 60:02d}:{start % 60:02d}:00")
+        talk["endDate"].update(
+            date=day, time=f"{(start + 20) // 60:02d}:{(start + 20) % 60:02d}:00"
+        )
+    first, last, affiliation = rng.choice(FIRST), rng.choice(LAST), rng.choice(AFFILIATIONS)
     for person in talk["speakers"] + talk["primaryauthors"]:
         person.update(first_name=first, last_name=last, fullName=f"{last}, {first}")
+        person["affiliation"] = affiliation
     return talk
 
 

@@ -257,3 +257,60 @@ def test_a_lecture_is_one_talk_by_its_chairs() -> None:
     assert talk.title == "Seminar: Equivariant GNNs for particle physics"
     assert [(p.name, p.affiliation) for p in talk.speakers] == [("Jiří Novák", "Fermilab")]
     assert by_id("categ_reader_token_contribs.json")["1"].talks == ()  # a meeting stays empty
+
+
+def test_talks_sort_by_instant_across_a_dst_fold() -> None:
+    """01:45 CDT comes before 01:15 CST on the night clocks go back, whatever the wall clock."""
+    event = {**event_41(), "timezone": "America/Chicago"}
+    first, second, _ = event["contributions"]
+    event["contributions"] = [
+        {
+            **first,
+            "title": "Second",
+            "startDate": {"date": "2026-11-01", "time": "07:15:00", "tz": "UTC"},
+        },
+        {
+            **second,
+            "title": "First",
+            "startDate": {"date": "2026-11-01", "time": "06:45:00", "tz": "UTC"},
+        },
+    ]
+    talks = normalise_event(event, source=SOURCE).talks
+    assert [(t.title, t.start.strftime("%H:%M %Z")) for t in talks if t.start] == [
+        ("First", "01:45 CDT"),
+        ("Second", "01:15 CST"),
+    ]
+
+
+def test_the_same_talk_time_is_shown_in_each_events_own_zone() -> None:
+    """Equal talk {date, time, tz} in events of two zones: one instant, each on its own clock."""
+    zurich = event_41()
+    chicago = {**event_41(), "id": "99", "url": "http://127.0.0.1:8000/event/99/"}
+    chicago["timezone"] = "America/Chicago"
+    meetings = normalise_events([zurich, chicago], source=SOURCE, category_id=None)
+    starts = {m.timezone: m.talks[0].start for m in meetings}
+    zurich_start, chicago_start = starts["Europe/Zurich"], starts["America/Chicago"]
+    assert zurich_start is not None and chicago_start is not None
+    assert zurich_start == chicago_start
+    assert zurich_start.tzinfo == ZURICH
+    assert chicago_start.tzinfo == ZoneInfo("America/Chicago")
+
+
+def test_malformed_talk_dates_raise_a_clear_error() -> None:
+    """A contribution's startDate that is not {date, time, tz} names the event and the value."""
+    event = event_41()
+    event["contributions"][1]["startDate"] = {"date": "2026-11-01", "time": "16:99", "tz": "UTC"}
+    with pytest.raises(
+        IndicoBadResponse, match=r"event http://127\.0\.0\.1:8000/event/3/: .*16:99"
+    ):
+        normalise_event(event, source=SOURCE)
+
+
+def test_old_servers_postponed_title_in_any_case() -> None:
+    """Without labels, 'postponed' or 'cancelled' in any letter case marks the meeting."""
+    event = {**results("categ_reader_token_contribs.json")[0], "label": None}
+    postponed = {**event, "title": "GNN ML WG meeting (POSTPONED)"}
+    cancelled = {**event, "title": "GNN ML WG meeting - Canceled"}
+    assert normalise_event(postponed, source=SOURCE).status is Status.POSTPONED
+    assert normalise_event(cancelled, source=SOURCE).status is Status.CANCELLED
+    assert normalise_event(event, source=SOURCE).status is Status.SCHEDULED
