@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import nh3
 from markupsafe import Markup
 
-from indico_sync.meetings import Meeting, Status, Talk, sort_meetings
+from indico_sync.meetings import Meeting, Status, Talk, find_zone, sort_meetings
 
 MONTHS = (
     "January", "February", "March", "April", "May", "June",
@@ -161,7 +161,4 @@ def sanitise(description: str) -> Markup:
 
 
 def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ValueError, KeyError):
-        return ZoneInfo("UTC")
+    return find_zone(name) or ZoneInfo("UTC")

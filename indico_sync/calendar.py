@@ -21,14 +21,14 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Timezone, vDuration
 from icalendar.timezone.tzid import tzid_from_tzinfo
 
 from indico_sync import __version__
 from indico_sync.config import Config
-from indico_sync.meetings import Meeting, Status, sort_meetings
+from indico_sync.meetings import Meeting, Status, find_zone, sort_meetings
 
 REFRESH = timedelta(hours=6)
 """How often subscribers should re-fetch: the site is rebuilt a few times a day."""
@@ -213,10 +213,7 @@ def local_times(meeting: Meeting, zone: ZoneInfo) -> tuple[datetime, datetime]:
 
 def meeting_zone(meeting: Meeting) -> ZoneInfo:
     """The meeting's own zone; an unknown name (bad data) falls back to UTC."""
-    try:
-        return ZoneInfo(meeting.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+    return find_zone(meeting.timezone) or ZoneInfo("UTC")
 
 
 def _text(value: str) -> str:

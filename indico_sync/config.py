@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import yaml
 
 from indico_sync.errors import ConfigError
-from indico_sync.meetings import MeetingType, Override
+from indico_sync.meetings import MeetingType, Override, find_zone
 
 CONFIG_NAME = "_config.yml"
 _TYPES = ", ".join(t.value for t in MeetingType)
@@ -205,13 +205,12 @@ def _meeting_type(value: object, where: str, problems: list[str]) -> MeetingType
 def _timezone(value: object, where: str, problems: list[str]) -> ZoneInfo | None:
     if value is None:
         return None
-    try:
-        return ZoneInfo(str(value))
-    except (ZoneInfoNotFoundError, ValueError):
+    zone = find_zone(str(value))
+    if zone is None:
         problems.append(
             f"{where}: expected a tz database name such as Europe/Zurich, got {value!r}"
         )
-        return None
+    return zone
 
 
 def _string(data: Mapping[str, Any], key: str, problems: list[str], *, default: str) -> str:

@@ -10,6 +10,7 @@ import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 
 class MeetingType(enum.Enum):
@@ -116,3 +117,15 @@ def apply_overrides(
                 )
             )
     return result
+
+
+def find_zone(name: str) -> ZoneInfo | None:
+    """The tz database zone called `name`, or None when there is none.
+
+    ZoneInfo fails in several ways on a bad name: ZoneInfoNotFoundError (a KeyError),
+    ValueError ("../x", "Europe/"), IsADirectoryError ("America").
+    """
+    try:
+        return ZoneInfo(name)
+    except (KeyError, ValueError, OSError):
+        return None

@@ -15,10 +15,18 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from indico_sync.errors import IndicoBadResponse
-from indico_sync.meetings import Meeting, MeetingType, Person, Status, Talk, sort_meetings
+from indico_sync.meetings import (
+    Meeting,
+    MeetingType,
+    Person,
+    Status,
+    Talk,
+    find_zone,
+    sort_meetings,
+)
 
 # One pass per field: a named group per meeting type, links before words.
 _ZOOM_LINK = r"zoom\.(?:us|com)/"
@@ -301,12 +309,12 @@ def _aware(date: object, time: object, tz: object) -> datetime:
 
 @functools.lru_cache(maxsize=64)
 def _zone(name: str, *, fallback: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        if fallback is None:
-            raise ValueError(f"unknown time zone {name!r}") from exc
-        return ZoneInfo(fallback)
+    zone = find_zone(name)
+    if zone is not None:
+        return zone
+    if fallback is None:
+        raise ValueError(f"unknown time zone {name!r}")
+    return ZoneInfo(fallback)
 
 
 def _text(value: object) -> str:

@@ -21,7 +21,15 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from indico_sync.errors import SnapshotError, SyncRefused
-from indico_sync.meetings import Meeting, MeetingType, Person, Status, Talk, sort_meetings
+from indico_sync.meetings import (
+    Meeting,
+    MeetingType,
+    Person,
+    Status,
+    Talk,
+    find_zone,
+    sort_meetings,
+)
 
 SNAPSHOT_PATH = Path("_data") / "meetings.yml"
 FORMAT_VERSION = 1
@@ -102,7 +110,9 @@ def meeting_from_dict(raw: object) -> Meeting:
     """Rebuild a Meeting; raises KeyError/TypeError/ValueError naming the bad key."""
     if not isinstance(raw, dict):
         raise TypeError("expected a mapping")
-    zone = ZoneInfo(_get(raw, "timezone", str))
+    zone = find_zone(_get(raw, "timezone", str))
+    if zone is None:
+        raise ValueError(f"timezone: unknown time zone {raw['timezone']!r}")
     return Meeting(
         source=_get(raw, "source", str),
         id=str(_get(raw, "id", (str, int))),

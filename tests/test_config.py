@@ -59,7 +59,7 @@ def test_values_are_normalised(tmp_path: Path) -> None:
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     """One error lists each bad key with what was expected."""
     text = """\
-timezone: Mars/Olympus
+timezone: America
 baseurl: "no slash"
 indico:
   sources:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -223,6 +224,18 @@ def test_malformed_dates_raise_a_clear_error() -> None:
     """A startDate that is not {date, time, tz} is a bad response naming the event."""
     event = {**results("categ_reader_token_contribs.json")[0], "startDate": {"date": "soon"}}
     with pytest.raises(IndicoBadResponse, match=r"event http://127\.0\.0\.1:8000/event/1/"):
+        normalise_event(event, source=SOURCE)
+
+
+@pytest.mark.parametrize("zone", ["Not/AZone", "America", "../etc", "Europe/"])
+def test_any_bad_zone_name_is_a_clear_error_or_utc(zone: str) -> None:
+    """Whatever way zoneinfo refuses a name (a folder such as "America" is an OSError):
+    a bad event zone falls back to UTC, a bad date zone is a bad response."""
+    event = {**results("categ_reader_token_contribs.json")[0], "timezone": zone}
+    assert normalise_event(event, source=SOURCE).timezone == "UTC"
+    event["startDate"] = {**event["startDate"], "tz": zone}
+    expected = rf"event http://127\.0\.0\.1:8000/event/1/: .*'tz': '{re.escape(zone)}'"
+    with pytest.raises(IndicoBadResponse, match=expected):
         normalise_event(event, source=SOURCE)
 
 

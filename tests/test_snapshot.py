@@ -88,6 +88,11 @@ def test_missing_snapshot_is_empty(tmp_path: Path) -> None:
             "start: '2026-01-01T10:00:00+00:00', end: '2026-01-01T11:00:00+00:00', type: tv}",
             "type: expected one of zoom",
         ),
+        (  # a folder of the tz database, not a zone: ZoneInfo raises IsADirectoryError
+            "meetings:\n- {id: '1', timezone: America, url: u, title: t, source: s, "
+            "start: '2026-01-01T10:00:00+00:00', end: '2026-01-01T11:00:00+00:00'}",
+            r"meetings\[0\]: timezone: unknown time zone 'America'",
+        ),
     ],
 )
 def test_invalid_snapshots_name_file_entry_and_key(text: str, expected: str) -> None:
