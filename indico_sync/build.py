@@ -82,7 +82,7 @@ def build(source: Path, out: Path, *, templates: Path, now: datetime) -> BuildRe
         pages=result.pages,
         meetings=result.meetings,
     )
-    write_text(manifest_path(out), render_manifest(manifest))
+    write_text(manifest_path(out), render_manifest(manifest), durable=False)  # only a cache
     return result
 
 

@@ -18,8 +18,13 @@ from pathlib import Path, PurePosixPath
 from indico_sync.errors import RenderError
 
 
-def write_text(path: Path, text: str) -> None:
+def write_text(path: Path, text: str, *, durable: bool = True) -> None:
     """Replace `path` with `text` (UTF-8, `\\n` line ends) atomically.
+
+    `durable` waits until the bytes are on disk before the rename (fsync), so a crash
+    leaves the old file or the new one, never an empty one. Skip it for files that are
+    only a cache: on ext4 an fsync also flushes every other pending change, such as a
+    whole site just written, which can take longer than the build.
 
     The file keeps its permissions, or gets the usual ones for a new file (0644 under
     the common umask), not the private 0600 of a temporary file.
@@ -34,8 +39,9 @@ def write_text(path: Path, text: str) -> None:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
