@@ -200,6 +200,8 @@ def evaluate_targets(results: Mapping[str, Any]) -> list[tuple[str, str, bool | 
     rss = None if rss is None or math.isnan(rss) else rss
     normalise = results["normalise"]
     rate = normalise["median"] if normalise["events"] >= 10_000 else None
+    rows = results.get("normalise_rows", [])
+    recorded = rows[1]["median"] if len(rows) > 1 and rows[1]["events"] >= 10_000 else None
     sync = results.get("sync") or {"events": 0}
     runs = sync["runs"] if sync["events"] >= 10_000 else {}
     curl = runs.get("curl", {}).get("wall")
@@ -227,6 +229,12 @@ def evaluate_targets(results: Mapping[str, Any]) -> list[tuple[str, str, bool | 
             _x,
         ),
         ("normalising ≥ 50,000 events/s (scaled events, 1-5 talks)", rate, -50_000.0, _rate),
+        (
+            "normalising ≥ 50,000 events/s (the recorded events, repeated)",
+            recorded,
+            -50_000.0,
+            _rate,
+        ),
         ("sync of 10,000 events ≤ 1.2x curl (no snapshot yet)", _ratio(fresh, curl), 1.2, _x),
         ("sync of 10,000 events ≤ 1.2x curl (snapshot unchanged)", _ratio(same, curl), 1.2, _x),
     )
