@@ -96,10 +96,10 @@ def _in_memory(
 ) -> tuple[dict[str, bytes], BuildResult, tuple[float, float]]:
     """The whole site in memory, and what it holds.
 
-    Two forked children on the machine's second core render the second half of the
-    pages and the calendar while this process renders the rest. Each process imports
-    the libraries it needs after the fork (Markdown here and in the first child,
-    icalendar only in the second, Jinja only here), so those imports run in parallel.
+    A forked child on the machine's second core renders the second half of the pages,
+    then the calendar, while this process renders the rest. Each process imports the
+    libraries it needs after the fork (Markdown in both, icalendar only in the child,
+    Jinja only here), so those imports also run in parallel.
     """
     from indico_sync.config import load_config
     from indico_sync.meetings import apply_overrides
@@ -107,15 +107,18 @@ def _in_memory(
 
     config = load_config(source)
     site_files = load_site_files(source, skip=skip)
+    meetings = apply_overrides(load_snapshot(source), config.indico.overrides)
     sources = (*site_files.pages, *site_files.posts)
     split = len(sources) // 2 if len(sources) >= SPLIT_PAGES else len(sources)
-    more_pages = Background(functools.partial(_pickled_pages, sources[split:], config))
-    calendar: Background | None = None
+    helper = Background(
+        [
+            functools.partial(_pickled_pages, sources[split:], config),
+            functools.partial(_calendar, config, meetings),
+        ]
+    )
     try:
-        meetings = apply_overrides(load_snapshot(source), config.indico.overrides)
-        calendar = Background(functools.partial(_calendar, config, meetings))
         pages = _parse_pages(sources[:split], config)
-        pages += pickle.loads(more_pages.result())  # noqa: S301  # our own child's bytes
+        pages += pickle.loads(helper.next())  # noqa: S301  # our own child's bytes
 
         from indico_sync.site import render_site
 
@@ -127,12 +130,10 @@ def _in_memory(
             assets=load_assets(templates),
             env=load_templates(templates),
             now=now,
-            calendar=calendar.result,
+            calendar=helper.next,
         )
-    finally:  # stop children whose result was never asked for (rendering failed first)
-        more_pages.cancel()
-        if calendar is not None:
-            calendar.cancel()
+    finally:
+        helper.cancel()  # only does something when rendering failed first
     result = BuildResult(pages=len(pages), meetings=len(meetings), files=len(files))
     return files, result, now_span(meetings, now)
 
@@ -155,47 +156,74 @@ def _calendar(config: Config, meetings: Sequence[Meeting]) -> bytes:
 
 
 class Background:
-    """Bytes made by a forked child process, on the machine's other core."""
+    """Bytes made one after another by a forked child process, on the other core.
 
-    def __init__(self, work: Callable[[], bytes]) -> None:
-        self.work = work
+    `next()` gives the works' results in order, each as soon as the child has sent
+    it. When the child fails, the works it did not deliver are done here instead, so
+    their error is raised in this process. Without fork (or with other threads
+    running, when forking is unsafe) every work is simply done in `next()`.
+    """
+
+    def __init__(self, works: Sequence[Callable[[], bytes]]) -> None:
+        self.works = list(works)
+        self.delivered = 0
         self.pid = 0
         self.reaped = False
         if not hasattr(os, "fork") or threading.active_count() > 1:
-            return  # forking a threaded process is unsafe: work() runs in result()
+            return
         read_end, write_end = os.pipe()
         self.pid = os.fork()
         if self.pid == 0:
             os.close(read_end)
             gc.disable()  # a short-lived child: collecting would only copy shared pages
-            _child(work, write_end)
+            _child(self.works, write_end)
         os.close(write_end)
         self.pipe = os.fdopen(read_end, "rb")
 
-    def result(self) -> bytes:
-        """The bytes; if the child failed, the work is redone here to raise its error."""
-        if not self.pid:
-            return self.work()
-        with self.pipe:
-            data = self.pipe.read()
-        _, status = os.waitpid(self.pid, 0)
-        self.reaped = True
-        return data if status == 0 else self.work()
+    def next(self) -> bytes:
+        work = self.works[self.delivered]
+        self.delivered += 1
+        if self.pid and not self.reaped:
+            data = self._receive()
+            if self.delivered == len(self.works) or data is None:
+                self._reap()
+            if data is not None:
+                return data
+        return work()
 
     def cancel(self) -> None:
-        """Stop and reap the child if `result` was never asked for."""
+        """Stop and reap the child if it has results nobody asked for."""
         if self.pid and not self.reaped:
-            self.reaped = True
-            self.pipe.close()
             os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
+            self._reap()
+
+    def _receive(self) -> bytes | None:
+        """The next result from the pipe, or None if the child failed before sending it."""
+        header = self.pipe.read(_SIZE)
+        if len(header) < _SIZE:
+            return None
+        size = int.from_bytes(header, "big")
+        data = self.pipe.read(size)
+        return data if len(data) == size else None
+
+    def _reap(self) -> None:
+        self.reaped = True
+        self.pipe.close()
+        os.waitpid(self.pid, 0)
 
 
-def _child(work: Callable[[], bytes], write_end: int) -> NoReturn:
+_SIZE = 8  # bytes of the length that precedes each result in the pipe
+
+
+def _child(works: Sequence[Callable[[], bytes]], write_end: int) -> NoReturn:
     status = 1
     try:
         with os.fdopen(write_end, "wb") as pipe:
-            pipe.write(work())
+            for work in works:
+                data = work()
+                pipe.write(len(data).to_bytes(_SIZE, "big"))
+                pipe.write(data)
+                pipe.flush()
         status = 0
     finally:
         os._exit(status)  # never return into the parent's code, never run its exit hooks

@@ -279,11 +279,15 @@ def test_an_unreadable_file_is_a_content_error(source: Path, tmp_path: Path) -> 
         build(source, tmp_path / "out", templates=TEMPLATES, now=NOW)
 
 
-def test_background_work_comes_back_whole() -> None:
-    """The forked child's bytes (more than a pipe buffer) reach the parent intact."""
-    payload = bytes(range(256)) * 1000
-    job = Background(lambda: payload)
-    assert job.pid != 0 and job.result() == payload
+def test_background_work_comes_back_whole_and_in_order() -> None:
+    """The forked child's results (more than a pipe buffer each) reach the parent intact."""
+    first, second = bytes(range(256)) * 1000, b"second" * 100_000
+    job = Background([lambda: first, lambda: second])
+    assert job.pid != 0
+    assert job.next() == first
+    assert job.next() == second
+    with pytest.raises(ChildProcessError):  # reaped after the last result
+        os.waitpid(job.pid, 0)
 
 
 def test_background_failure_raises_in_the_parent() -> None:
@@ -293,12 +297,31 @@ def test_background_failure_raises_in_the_parent() -> None:
         raise RenderError("calendar broke")
 
     with pytest.raises(RenderError, match="calendar broke"):
-        Background(fail).result()
+        Background([fail]).next()
+
+
+def test_background_failure_in_a_later_work_keeps_the_earlier_results(tmp_path: Path) -> None:
+    """Results sent before the failure are used; only the failed work is redone here."""
+    runs = tmp_path / "runs"
+
+    def first() -> bytes:
+        with runs.open("a") as log:  # appends from whichever process runs it
+            log.write(f"{os.getpid()}\n")
+        return b"pages"
+
+    def second() -> bytes:
+        raise RenderError("calendar broke")
+
+    job = Background([first, second])
+    assert job.next() == b"pages"
+    with pytest.raises(RenderError, match="calendar broke"):
+        job.next()
+    assert runs.read_text().split() == [str(job.pid)]  # made once, by the child
 
 
 def test_background_is_cancelled_and_reaped() -> None:
     """cancel() kills and reaps the child: no zombie is left behind."""
-    job = Background(lambda: b"x" * 1_000_000)
+    job = Background([lambda: b"x" * 1_000_000, lambda: b"y"])
     job.cancel()
     with pytest.raises(ChildProcessError):
         os.waitpid(job.pid, 0)
@@ -310,8 +333,8 @@ def test_background_never_forks_a_threaded_process() -> None:
     thread = threading.Thread(target=stop.wait)
     thread.start()
     try:
-        job = Background(lambda: b"inline")
-        assert job.pid == 0 and job.result() == b"inline"
+        job = Background([lambda: b"inline", lambda: b"again"])
+        assert job.pid == 0 and job.next() == b"inline" and job.next() == b"again"
     finally:
         stop.set()
         thread.join()
