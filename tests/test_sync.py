@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from datetime import date
 from pathlib import Path
@@ -114,6 +115,7 @@ def test_failed_sync_leaves_the_snapshot_untouched(
         sync(site, token=TOKEN, today=TODAY)
     assert (site / SNAPSHOT_PATH).read_bytes() == before
     assert TOKEN not in before.decode()
+    assert gc.isenabled()  # paused during the sync, on again even after a failure
 
 
 @respx.mock
