@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import json
 import sys
 import time
@@ -97,7 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _shown_options(argv: Sequence[str]) -> list[str]:
-    return [arg for arg in argv if not arg.startswith("--out") and not arg.startswith("--res")]
+    """The options as given (`--out` matters: a scratch folder on tmpfs measures no disk)."""
+    return [shlex.quote(arg) for arg in argv]
 
 
 def progress(message: str) -> None:
