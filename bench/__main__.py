@@ -8,8 +8,8 @@
 from __future__ import annotations
 
 import argparse
-import shlex
 import json
+import shlex
 import sys
 import time
 from collections.abc import Sequence
