@@ -33,6 +33,7 @@ from indico_sync.errors import (
 
 USER_AGENT = f"indico_sync/{__version__} (static site sync; python-httpx/{httpx.__version__})"
 MAX_PAGES = 200
+EMPTY_PAGES_AT_END = 2  # one empty page may only hold events this reader cannot see
 MAX_RETRY_AFTER = 60.0
 MAX_WORKERS = 8
 _SECRET_PARAMS = frozenset({"ak", "apikey", "signature", "token", "user_token", "access_token"})
@@ -78,8 +79,10 @@ def fetch_category(
 ) -> list[dict[str, Any]]:
     """Every event of `source` (subcategories included) in `window`, in start order.
 
-    Pages until Indico returns an empty page: it applies limit/offset before its
-    access checks, so a short page is not the last one.
+    Pages until Indico returns two empty pages in a row. It applies limit/offset before
+    its access checks, so a short page is not the last one, and a page of events this
+    reader may not see comes back empty even though more follow (a big tree of
+    protected meetings): one more page is asked for before stopping.
     """
     if page_size < 1:
         raise ValueError(f"page_size must be at least 1, got {page_size}")
@@ -88,20 +91,27 @@ def fetch_category(
     params = _params(window=window, tz=tz, authenticated=authenticated, page_size=page_size)
     log.info("fetching %s from %s to %s", name, window.start, window.end)
     events: dict[str, dict[str, Any]] = {}
+    empty = 0  # empty pages in a row
     for page in range(MAX_PAGES):
         params["offset"] = str(page * page_size)
         response = _get(client, url, params, retries=retries, sleep=sleep, log=log)
         results = _parse_results(response, shown=_display_url(url), base=shown)
         log.info("%s: page %d: %d events", name, page + 1, len(results))
         if not results:
-            return list(events.values())
+            empty += 1
+            if empty == EMPTY_PAGES_AT_END:
+                return list(events.values())
+            continue
+        if empty:
+            log.info("%s: page %d was empty, page %d was not: carrying on", name, page, page + 1)
+        empty = 0
         for event in results:
             # A page boundary repeats an event if data changed mid-sync: the later copy wins.
             event_id = event.get("id")
             events[f"id:{event_id}" if event_id is not None else f"#{len(events)}"] = event
     raise IndicoBadResponse(
         f"{_display_url(url)}: still returning events after {MAX_PAGES} pages of {page_size}; "
-        "expected an empty page at the end"
+        "expected empty pages at the end"
     )
 
 

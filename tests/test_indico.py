@@ -102,7 +102,7 @@ def test_returns_the_results_of_a_real_category_export(
     router.get(URL, params={"offset": "0"}).mock(
         return_value=reply("categ_detail_contributions.json")
     )
-    router.get(URL, params={"offset": "500"}).mock(return_value=reply("categ_offset_past_end.json"))
+    router.get(URL).mock(return_value=reply("categ_offset_past_end.json"))  # every later page
     events = fetch(anon, sleeps)
     assert ids(events) == ["8", "9", "1", "3", "4", "5", "7"]
     assert events[3]["title"] == "GNN ML WG meeting #41"
@@ -115,7 +115,7 @@ def test_sends_the_documented_query_parameters(
     """Anonymous requests send detail, order, from, to, tz, limit, offset and no onlyauthed."""
     route = router.get(URL).mock(return_value=reply("categ_offset_past_end.json"))
     fetch(anon, sleeps, tz="Europe/Zurich", page_size=50)
-    assert dict(route.calls.last.request.url.params) == {
+    assert dict(route.calls[0].request.url.params) == {
         "detail": "contributions",
         "order": "start",
         "from": "2026-08-24",
@@ -179,16 +179,28 @@ def test_window_refuses_an_end_before_its_start() -> None:
 def test_paging_goes_past_a_short_page_and_stops_at_an_empty_one(
     router: respx.MockRouter, anon: httpx.Client, sleeps: list[float]
 ) -> None:
-    """Real anonymous pages of 2 hold 2, 1, 2, 2 events: only the empty page ends paging."""
+    """Real anonymous pages of 2 hold 2, 1, 2, 2 events: two empty pages end paging."""
     pages = ["categ_page1_limit2.json", "categ_page2_limit2.json", "categ_page3_limit2.json"]
-    pages += ["categ_page4_limit2.json", "categ_offset_past_end.json"]
+    pages += ["categ_page4_limit2.json", "categ_offset_past_end.json", "categ_offset_past_end.json"]
     routes = [
         router.get(URL, params={"offset": str(2 * n), "limit": "2"}).mock(return_value=reply(page))
         for n, page in enumerate(pages)
     ]
     events = fetch(anon, sleeps, page_size=2)
     assert ids(events) == ["1", "3", "9", "4", "8", "5", "7"]
-    assert [route.call_count for route in routes] == [1, 1, 1, 1, 1]
+    assert [route.call_count for route in routes] == [1, 1, 1, 1, 1, 1]
+
+
+def test_paging_goes_past_a_page_of_events_this_reader_cannot_see(
+    router: respx.MockRouter, anon: httpx.Client, sleeps: list[float]
+) -> None:
+    """Indico pages before its access checks: a page of protected events comes back empty
+    though more follow. One empty page is not the end; two in a row are."""
+    pages = ["categ_page1_limit2.json", "categ_offset_past_end.json", "categ_page3_limit2.json"]
+    pages += ["categ_offset_past_end.json", "categ_offset_past_end.json"]
+    for n, page in enumerate(pages):
+        router.get(URL, params={"offset": str(2 * n)}).mock(return_value=reply(page))
+    assert ids(fetch(anon, sleeps, page_size=2)) == ["1", "3", "4", "8"]
 
 
 def test_an_event_repeated_across_a_page_boundary_is_kept_once(
@@ -200,7 +212,7 @@ def test_an_event_repeated_across_a_page_boundary_is_kept_once(
     page2["results"] = [page1["results"][1], *page2["results"]]
     router.get(URL, params={"offset": "0"}).mock(return_value=reply("categ_page1_limit2.json"))
     router.get(URL, params={"offset": "2"}).mock(return_value=raw(json.dumps(page2).encode()))
-    router.get(URL, params={"offset": "4"}).mock(return_value=reply("categ_offset_past_end.json"))
+    router.get(URL).mock(return_value=reply("categ_offset_past_end.json"))  # every later page
     assert ids(fetch(anon, sleeps, page_size=2)) == ["1", "3", "9"]
 
 
@@ -353,7 +365,7 @@ def test_429_waits_for_retry_after_then_succeeds(
             reply("categ_page1_limit2.json"),
         ]
     )
-    router.get(URL, params={"offset": "2"}).mock(return_value=reply("categ_offset_past_end.json"))
+    router.get(URL).mock(return_value=reply("categ_offset_past_end.json"))  # every later page
     assert ids(fetch(anon, sleeps, page_size=2)) == ["1", "3"]
     assert sleeps == [7.0]
 
@@ -364,7 +376,10 @@ def test_retry_after_as_an_http_date_is_honoured_and_capped(
     """Retry-After may be an HTTP date; a wait longer than MAX_RETRY_AFTER is capped."""
     later = format_datetime(datetime.now(UTC) + timedelta(hours=2), usegmt=True)
     router.get(URL).mock(
-        side_effect=[raw(b"", 503, **{"Retry-After": later}), reply("categ_offset_past_end.json")]
+        side_effect=[
+            raw(b"", 503, **{"Retry-After": later}),
+            *[reply("categ_offset_past_end.json")] * 2,
+        ]
     )
     assert fetch(anon, sleeps) == []
     assert sleeps == [MAX_RETRY_AFTER]
@@ -378,10 +393,11 @@ def test_500_then_success_retries_after_backoff(
         side_effect=[
             reply("err_categ_negative.html", 500, HTML),
             reply("categ_offset_past_end.json"),
+            reply("categ_offset_past_end.json"),
         ]
     )
     assert fetch(anon, sleeps) == []
-    assert route.call_count == 2
+    assert route.call_count == 3  # the failed page, its retry, the confirming empty page
     assert sleeps == [1.0]
 
 
@@ -428,7 +444,7 @@ def test_a_connect_error_then_success_recovers(
 ) -> None:
     """A transient connection failure is retried transparently."""
     router.get(URL).mock(
-        side_effect=[httpx.ConnectError("refused"), reply("categ_offset_past_end.json")]
+        side_effect=[httpx.ConnectError("refused"), *[reply("categ_offset_past_end.json")] * 2]
     )
     assert fetch(anon, sleeps) == []
     assert sleeps == [1.0]
@@ -511,13 +527,14 @@ def test_logs_the_source_and_each_page_at_info(
     """INFO names the source URL and category, then each page number with its event count."""
     caplog.set_level(logging.INFO, logger="indico_sync")
     router.get(URL, params={"offset": "0"}).mock(return_value=reply("categ_page1_limit2.json"))
-    router.get(URL, params={"offset": "2"}).mock(return_value=reply("categ_offset_past_end.json"))
+    router.get(URL).mock(return_value=reply("categ_offset_past_end.json"))  # every later page
     fetch(authed, sleeps, page_size=2, authenticated=True)
     messages = [r.getMessage() for r in caplog.records if r.name.startswith("indico_sync")]
     assert messages == [
         f"fetching {BASE} category 1 from 2026-08-24 to 2027-11-22",
         f"{BASE} category 1: page 1: 2 events",
         f"{BASE} category 1: page 2: 0 events",
+        f"{BASE} category 1: page 3: 0 events",
     ]
 
 
@@ -544,8 +561,8 @@ def test_sources_are_fetched_concurrently_and_keyed_by_source(
 
     router.get(URL_A, params={"offset": "0"}).mock(side_effect=together("categ_page1_limit2.json"))
     router.get(URL_B, params={"offset": "0"}).mock(side_effect=together("categ_page3_limit2.json"))
-    router.get(URL_A, params={"offset": "2"}).mock(return_value=reply("categ_offset_past_end.json"))
-    router.get(URL_B, params={"offset": "2"}).mock(return_value=reply("categ_offset_past_end.json"))
+    router.get(URL_A).mock(return_value=reply("categ_offset_past_end.json"))  # every later page
+    router.get(URL_B).mock(return_value=reply("categ_offset_past_end.json"))  # every later page
     result = fetch_sources(
         anon, [SOURCE_A, SOURCE_B], window=WINDOW, tz=None, authenticated=False, page_size=2
     )
