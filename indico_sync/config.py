@@ -88,10 +88,32 @@ def load_config(source_dir: Path) -> Config:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from exc
     try:
-        data = yaml.load(text, Loader=yaml.CSafeLoader)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506  # a CSafeLoader
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {_one_line(exc)}") from exc
     return parse_config(data if data is not None else {}, path=path)
+
+
+class _UniqueKeyLoader(yaml.CSafeLoader):
+    """libyaml's safe loader, refusing a key given twice in one mapping.
+
+    Plain YAML loaders keep the last value silently, so a second `subcategories:`
+    added under a source would quietly undo the first.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, str | int) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"line {key_node.start_mark.line + 1}: key {key!r} given twice "
+                    f"(first on line {seen[key]})",
+                )
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
 
 
 def parse_config(data: object, *, path: Path) -> Config:

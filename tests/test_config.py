@@ -115,3 +115,22 @@ def test_parse_config_accepts_string_category_ids() -> None:
     """A quoted category id ("14703") is accepted as a number."""
     data = {"indico": {"sources": [{"url": "https://indico.cern.ch", "category": "14703"}]}}
     assert parse_config(data, path=Path("x")).indico.sources[0].category == 14703
+
+
+def test_a_key_given_twice_is_an_error_naming_both_lines(tmp_path: Path) -> None:
+    """YAML loaders keep the last of two equal keys silently; here it is an error."""
+    text = """\
+title: WG
+indico:
+  sources:
+    - url: http://127.0.0.1:8000
+      category: 1
+      subcategories: true
+      subcategories: false
+"""
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text))
+    assert str(caught.value) == (
+        f"{tmp_path / '_config.yml'}: not valid YAML: "
+        "line 7: key 'subcategories' given twice (first on line 6)"
+    )
