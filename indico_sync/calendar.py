@@ -20,6 +20,7 @@ import functools
 import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -27,8 +28,10 @@ from icalendar import Calendar, Timezone, vDuration
 from icalendar.timezone.tzid import tzid_from_tzinfo
 
 from indico_sync import __version__
-from indico_sync.config import Config
 from indico_sync.meetings import Meeting, Status, find_zone, sort_meetings
+
+if TYPE_CHECKING:
+    from indico_sync.config import Config
 
 REFRESH = timedelta(hours=6)
 """How often subscribers should re-fetch: the site is rebuilt a few times a day."""
@@ -119,7 +122,7 @@ def write_event(meeting: Meeting) -> bytes:
     if location:
         lines.append(_fold("LOCATION:" + _escape(location)))
     lines.append(b"STATUS:" + _STATUS[meeting.status].encode())
-    lines.append(_fold("URL:" + _CONTROL.sub("", meeting.url.replace("\n", "").replace("\r", ""))))
+    lines.append(_fold("URL:" + _CONTROL.sub("", meeting.url.replace("\n", ""))))  # \r is a control
     lines.append(b"END:VEVENT\r\n")
     return b"\r\n".join(lines)
 
