@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from indico_sync.meetings import Meeting
+
+REPO = Path(__file__).resolve().parent.parent
+TEMPLATES = REPO / "templates"
+# The example site (a copy of site_src/ as first shipped). Tests read this, never the
+# repository's own site_src/, which every group replaces with its own config, pages and snapshot.
+EXAMPLE_SITE = REPO / "tests" / "fixtures" / "site"
 
 
 def meeting(event: int, start: datetime, hours: float = 1, **changes: Any) -> Meeting:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from helpers import EXAMPLE_SITE
 
 from indico_sync.build import (
     SPLIT_PAGES,
@@ -101,9 +102,9 @@ def test_now_splits_upcoming_from_past(tmp_path: Path) -> None:
     assert "No upcoming meetings scheduled yet." in home and "Next meeting" not in home
 
 
-def test_the_real_site_builds(tmp_path: Path) -> None:
-    """The repository's site_src, with its demo posts, builds and links its pages."""
-    result = build(ROOT / "site_src", tmp_path / "out", templates=TEMPLATES, now=NOW)
+def test_the_example_site_builds(tmp_path: Path) -> None:
+    """The example site (site_src as shipped), with its demo posts, builds and links its pages."""
+    result = build(EXAMPLE_SITE, tmp_path / "out", templates=TEMPLATES, now=NOW)
     assert result.pages >= 4 and result.meetings >= 1
     home = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
     assert '<a href="/about/">About</a>' in home

@@ -7,18 +7,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from helpers import EXAMPLE_SITE, TEMPLATES
 
 from indico_sync.build import build
 from indico_sync.cache import load_manifest, now_span
 from indico_sync.snapshot import load_snapshot
 
-ROOT = Path(__file__).parent.parent
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
 
 
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "site_src", tmp_path / "site_src")
+    shutil.copytree(EXAMPLE_SITE, tmp_path / "site_src")
     return tmp_path / "site_src"
 
 
@@ -29,9 +29,9 @@ def stamp(out: Path) -> int:
 def test_unchanged_rebuild_leaves_the_output_alone(site: Path, tmp_path: Path) -> None:
     """Same inputs, same "now" span: the second build writes nothing."""
     out = tmp_path / "_site"
-    first = build(site, out, templates=ROOT / "templates", now=NOW)
+    first = build(site, out, templates=TEMPLATES, now=NOW)
     before = stamp(out)
-    again = build(site, out, templates=ROOT / "templates", now=NOW + timedelta(hours=1))
+    again = build(site, out, templates=TEMPLATES, now=NOW + timedelta(hours=1))
     assert again == first and stamp(out) == before
     assert load_manifest(out) is not None
 
@@ -40,7 +40,7 @@ def test_unchanged_rebuild_leaves_the_output_alone(site: Path, tmp_path: Path) -
 def test_any_change_rebuilds(site: Path, tmp_path: Path, change: str) -> None:
     """An edited page, a damaged output folder or a meeting that started: a real build."""
     out = tmp_path / "_site"
-    build(site, out, templates=ROOT / "templates", now=NOW)
+    build(site, out, templates=TEMPLATES, now=NOW)
     before = stamp(out)
     now = NOW
     if change == "page":
@@ -49,14 +49,14 @@ def test_any_change_rebuilds(site: Path, tmp_path: Path, change: str) -> None:
         (out / "about" / "index.html").unlink()
     else:
         now = datetime(2021, 1, 5, tzinfo=UTC)  # before the seed meeting: it is upcoming
-    build(site, out, templates=ROOT / "templates", now=now)
+    build(site, out, templates=TEMPLATES, now=now)
     assert stamp(out) != before
     assert (out / "about" / "index.html").exists()
 
 
 def test_now_span_is_bounded_by_the_nearest_meeting_edges() -> None:
     """The output stays valid from the last start/end before now to the next one."""
-    (meeting,) = load_snapshot(ROOT / "site_src")
+    (meeting,) = load_snapshot(EXAMPLE_SITE)
     during = meeting.start + timedelta(minutes=10)
     assert now_span([meeting], during) == (meeting.start.timestamp(), meeting.end.timestamp())
     start, end = now_span([meeting], NOW)

@@ -8,11 +8,11 @@ from pathlib import Path
 import httpx
 import pytest
 import respx
+from helpers import EXAMPLE_SITE, TEMPLATES
 
 from indico_sync.cli import EXIT_ERROR, EXIT_OK, EXIT_SYNC_FAILED, main
 from indico_sync.snapshot import SNAPSHOT_PATH
 
-ROOT = Path(__file__).parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "indico"
 EXPORT = "http://127.0.0.1:8000/export/categ/1.json"
 NOW = "2026-11-22T12:00:00+00:00"
@@ -21,9 +21,9 @@ TOKEN = "indp_" + "T0k3n" * 8
 
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
-    """A copy of the real site source, pointed at a local Indico, with the seed snapshot."""
+    """A copy of the example site, pointed at a local Indico, with the seed snapshot."""
     source = tmp_path / "site_src"
-    shutil.copytree(ROOT / "site_src", source)
+    shutil.copytree(EXAMPLE_SITE, source)
     config = (source / "_config.yml").read_text(encoding="utf-8")
     config = config.replace("url: https://indico.cern.ch", "url: http://127.0.0.1:8000")
     config = config.replace("category: 14703", "category: 1\n      # tests")
@@ -34,9 +34,7 @@ def site(tmp_path: Path) -> Path:
 
 def run(site: Path, *args: str) -> int:
     out = site.parent / "_site"
-    return main(
-        [*args, "--source", str(site), "--out", str(out), "--templates", str(ROOT / "templates")]
-    )
+    return main([*args, "--source", str(site), "--out", str(out), "--templates", str(TEMPLATES)])
 
 
 def serve_category(name: str = "categ_reader_token_contribs.json") -> respx.Route:
@@ -143,7 +141,7 @@ def test_build_command_works_offline(site: Path, capsys: pytest.CaptureFixture[s
                 "--out",
                 str(site.parent / "out"),
                 "--templates",
-                str(ROOT / "templates"),
+                str(TEMPLATES),
                 "--now",
                 NOW,
             ]
@@ -157,11 +155,11 @@ def test_build_command_works_offline(site: Path, capsys: pytest.CaptureFixture[s
 def test_check_writes_nothing(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`check` validates everything and leaves no output folder behind."""
     before = sorted(p.name for p in site.parent.iterdir())
-    assert main(["check", "--source", str(site), "--templates", str(ROOT / "templates")]) == 0
+    assert main(["check", "--source", str(site), "--templates", str(TEMPLATES)]) == 0
     assert capsys.readouterr().out.startswith("ok: ")
     assert sorted(p.name for p in site.parent.iterdir()) == before
     (site / "about.md").write_text("---\nlayout: nope\n---\nx\n", encoding="utf-8")
-    assert main(["check", "--source", str(site), "--templates", str(ROOT / "templates")]) == 1
+    assert main(["check", "--source", str(site), "--templates", str(TEMPLATES)]) == 1
     assert "about.md" in capsys.readouterr().err
 
 

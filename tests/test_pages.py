@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from helpers import EXAMPLE_SITE
 
 from indico_sync.config import load_config
 from indico_sync.errors import ContentError
@@ -57,9 +58,9 @@ def test_front_matter_keys_become_fields_and_unknown_keys_are_kept() -> None:
     assert page.source == "site_src/index.md" and not page.is_post
 
 
-def test_the_real_pages_parse() -> None:
-    """The repository's own Home and About pages parse with the real config values."""
-    root = Path(__file__).parent.parent / "site_src"
+def test_the_example_pages_parse() -> None:
+    """The example site's Home and About pages parse with its config values."""
+    root = EXAMPLE_SITE
     site = load_config(root).site
     home = parse((root / "index.md").read_text(encoding="utf-8"), "index.md", site=site)
     about = parse((root / "about.md").read_text(encoding="utf-8"), "about.md", site=site)

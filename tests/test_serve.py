@@ -10,11 +10,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from helpers import EXAMPLE_SITE, TEMPLATES
 
 from indico_sync.errors import IndicoSyncError
 from indico_sync.serve import snapshot_mtimes, start_preview
 
-ROOT = Path(__file__).parent.parent
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
 
 
@@ -30,14 +30,14 @@ def wait_for(check: object, timeout: float = 10.0) -> bool:
 def test_preview_serves_under_baseurl_and_rebuilds(tmp_path: Path) -> None:
     """Home is served at /wg-site/, / redirects there, and an edit shows up after a rebuild."""
     site = tmp_path / "site_src"
-    shutil.copytree(ROOT / "site_src", site)
+    shutil.copytree(EXAMPLE_SITE, site)
     config = site / "_config.yml"
     config.write_text(
         config.read_text(encoding="utf-8").replace('baseurl: ""', "baseurl: /wg-site"),
         encoding="utf-8",
     )
     preview = start_preview(
-        site, tmp_path / "_site", templates=ROOT / "templates", now=NOW, host="127.0.0.1", port=0
+        site, tmp_path / "_site", templates=TEMPLATES, now=NOW, host="127.0.0.1", port=0
     )
     try:
         assert preview.url.endswith("/wg-site/")
@@ -69,9 +69,9 @@ def test_a_busy_port_is_a_one_line_error(tmp_path: Path) -> None:
         port = busy.getsockname()[1]
         with pytest.raises(IndicoSyncError, match=rf"cannot listen on 127.0.0.1:{port}: .*--port"):
             start_preview(
-                ROOT / "site_src",
+                EXAMPLE_SITE,
                 tmp_path / "_site",
-                templates=ROOT / "templates",
+                templates=TEMPLATES,
                 now=NOW,
                 host="127.0.0.1",
                 port=port,

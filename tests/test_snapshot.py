@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
+from helpers import EXAMPLE_SITE
 
 from indico_sync.errors import SnapshotError, SyncRefused
 from indico_sync.meetings import Meeting
@@ -23,7 +24,6 @@ from indico_sync.snapshot import (
     render_snapshot,
 )
 
-ROOT = Path(__file__).parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "indico"
 SOURCE = "http://127.0.0.1:8000/category/1"
 ZURICH = ZoneInfo("Europe/Zurich")
@@ -53,9 +53,9 @@ def test_rendering_is_deterministic_whatever_the_input_order() -> None:
     assert "emailHash" not in text and "@" not in text
 
 
-def test_committed_seed_snapshot_holds_the_seed_meeting() -> None:
-    """The shipped snapshot has the 8 April 2022 15:00 CEST Zoom meeting with three talks."""
-    (meeting,) = load_snapshot(ROOT / "site_src")
+def test_example_seed_snapshot_holds_the_seed_meeting() -> None:
+    """The example site's snapshot has the 8 April 2022 15:00 CEST Zoom meeting with three talks."""
+    (meeting,) = load_snapshot(EXAMPLE_SITE)
     assert meeting.url == "https://indico.cern.ch/event/1141191/"
     assert meeting.start.strftime("%d %B %Y %H:%M %Z") == "08 April 2022 15:00 CEST"
     assert [t.speakers[0].name for t in meeting.talks] == [
