@@ -29,6 +29,12 @@ ALL_WORKFLOWS = sorted([*WORKFLOWS.glob("*.yml"), *WORKFLOWS.glob("*.yaml")])
 IN_CI = os.environ.get("CI", "").lower() not in {"", "0", "false"}
 PINNED_USES = re.compile(r"^\s*(?:-\s+)?uses:\s*[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
 BASH = ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c"]
+# Commit and deploy only there; a scheduled run's event has no `repository`, but always
+# runs on the default branch.
+ON_DEFAULT_BRANCH = (
+    "github.event_name == 'schedule' || "
+    "github.ref == format('refs/heads/{0}', github.event.repository.default_branch)"
+)
 
 
 def require(found: object, reason: str) -> None:
@@ -153,11 +159,57 @@ def test_tests_run_the_ci_script_on_every_supported_python() -> None:
     assert job["permissions"] == {"contents": "read"}
 
 
+def path_filter(patterns: list[str]) -> re.Pattern[str]:
+    """GitHub's glob for `paths:`: `**` crosses folders, `*` does not."""
+    parts = [re.escape(p).replace(r"\*\*", ".*").replace(r"\*", "[^/]*") for p in patterns]
+    return re.compile("|".join(f"(?:{part})" for part in parts))
+
+
+CODE_PATHS = [
+    "indico_sync/cli.py",
+    "tests/test_build.py",
+    "tests/fixtures/site/index.md",
+    "tests/golden/output/index.html",
+    "templates/base.html",
+    "templates/static/style.css",
+    "bench/generate.py",
+    "pyproject.toml",
+    ".gitignore",
+    ".ci/run",
+    ".github/workflows/tests.yml",
+    ".github/workflows/site.yml",
+]
+CONTENT_PATHS = [
+    "site_src/index.md",
+    "site_src/about.md",
+    "site_src/_posts/2026-12-01-news.md",
+    "site_src/_data/meetings.yml",
+    "site_src/_config.yml",
+    "site_src/images/graph.svg",
+    "README.md",
+    "docs/screenshot-home.png",
+]
+
+
+def test_tests_run_only_when_code_changes() -> None:
+    """Push and pull request filter on the code's paths: a page, post or snapshot runs none."""
+    triggers = load(TESTS_YML)["on"]
+    assert set(triggers) == {"push", "pull_request"}
+    assert triggers["push"] == triggers["pull_request"]
+    assert set(triggers["push"]) == {"paths"}  # no branch filter: every branch is tested
+    code = path_filter(triggers["push"]["paths"])
+    assert [path for path in CODE_PATHS if not code.fullmatch(path)] == []
+    assert [path for path in CONTENT_PATHS if code.fullmatch(path)] == []
+    for folder in ("indico_sync", "tests", "templates", "bench"):
+        files = [p.relative_to(ROOT).as_posix() for p in (ROOT / folder).rglob("*") if p.is_file()]
+        assert files and all(code.fullmatch(name) for name in files), folder
+
+
 # --- site.yml: triggers, permissions, job graph ---------------------------------------
 
 
-def test_site_runs_on_schedule_by_hand_and_on_push_to_main() -> None:
-    """A cron off the full hour, workflow_dispatch with allow_removals, push to main."""
+def test_site_runs_on_schedule_by_hand_and_on_every_push() -> None:
+    """A cron off the full hour, workflow_dispatch with allow_removals, a push to any branch."""
     triggers = load(SITE_YML)["on"]
     for entry in triggers["schedule"]:
         minute = entry["cron"].split()[0]
@@ -167,7 +219,17 @@ def test_site_runs_on_schedule_by_hand_and_on_push_to_main() -> None:
     assert allow["type"] == "boolean"
     assert allow.get("required", False) is False
     assert allow["default"] is False
-    assert triggers["push"] == {"branches": ["main"]}
+    assert triggers["push"] == {"branches": ["**"]}  # tags do not run it
+
+
+def test_site_commits_and_deploys_only_from_the_default_branch() -> None:
+    """Whatever the default branch is called: no workflow names `main`."""
+    build, deploy = (load(SITE_YML)["jobs"][name] for name in ("build", "deploy"))
+    assert step(build, "Commit the updated meetings snapshot")["if"] == ON_DEFAULT_BRANCH
+    assert deploy["if"] == ON_DEFAULT_BRANCH
+    assert "${{ github.ref }}" in load(SITE_YML)["concurrency"]["group"]
+    for path in ALL_WORKFLOWS:  # comments aside: the loaded data
+        assert not re.search(r"\bmain\b", json.dumps(load(path))), path.name
 
 
 def test_site_runs_never_overlap_and_hold_minimal_permissions() -> None:
@@ -182,7 +244,7 @@ def test_site_runs_never_overlap_and_hold_minimal_permissions() -> None:
 
 
 def test_site_builds_with_the_token_secret_then_commits_then_uploads() -> None:
-    """Sync with INDICO_TOKEN, commit the snapshot (main only), then upload _site."""
+    """Sync with INDICO_TOKEN, commit the snapshot (default branch only), then upload _site."""
     build = load(SITE_YML)["jobs"]["build"]
     names = [s.get("id") or s.get("name") for s in build["steps"]]
     sync, commit = step(build, "sync"), step(build, "Commit the updated meetings snapshot")
@@ -190,7 +252,7 @@ def test_site_builds_with_the_token_secret_then_commits_then_uploads() -> None:
     assert sync["env"]["INDICO_TOKEN"] == "${{ secrets.INDICO_TOKEN }}"
     assert sync["env"]["ALLOW_REMOVALS"] == "${{ inputs.allow_removals }}"
     assert names.index("sync") < names.index(commit["name"]) < names.index(upload["name"])
-    assert commit["if"] == "github.ref == 'refs/heads/main'"
+    assert commit["if"] == ON_DEFAULT_BRANCH
     assert commit["env"]["SNAPSHOT"] == "site_src/_data/meetings.yml"
     assert upload["with"]["path"] == "_site"
     assert build["outputs"]["sync-status"] == "${{ steps.sync.outputs.status }}"
