@@ -1,6 +1,6 @@
 """The build stage end to end: golden output, reproducibility, and every bad input.
 
-The golden site is `tests/golden/source` (copies of the real pages and posts, a small
+The golden site is `tests/golden/source` (copies of the example pages and posts, a small
 snapshot with every tricky meeting) built with a fixed "now" into `tests/golden/output`.
 Regenerate it only with `pytest --update-golden`, and review the diff.
 """
