@@ -120,7 +120,10 @@ def _parse_data(text: str, *, path: Path) -> object:
     except yaml.YAMLError as exc:
         if body.startswith(("{", "[")):
             raise SnapshotError(_json_problem(json_error, text, body, path)) from json_error
-        raise SnapshotError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from exc
+        mark, problem = getattr(exc, "problem_mark", None), getattr(exc, "problem", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None and problem else f"{path}"
+        message = " ".join(str(problem if mark is not None and problem else exc).split())
+        raise SnapshotError(f"{where}: not valid YAML: {message}{_restore(path)}") from exc
 
 
 def _json_problem(exc: json.JSONDecodeError, text: str, body: str, path: Path) -> str:

@@ -156,8 +156,8 @@ BAD_INPUTS = [
         ContentError,
         r"about\.md:3: front matter is not valid",
     ),
-    ("about.md", "---\nlayout: fancy\n---\n", ContentError, r"about\.md: line 2: layout: unknown"),
-    ("about.md", "---\npermalink: ../../x\n---\n", ContentError, r"about\.md: line 2: permalink"),
+    ("about.md", "---\nlayout: fancy\n---\n", ContentError, r"about\.md:2: layout: unknown"),
+    ("about.md", "---\npermalink: ../../x\n---\n", ContentError, r"about\.md:2: permalink"),
     ("about.md", "---\n---\n{{ site.nope }}\n", ContentError, r"about\.md:3: \{\{ site\.nope \}\}"),
     (
         "about.md",

@@ -75,7 +75,7 @@ def test_missing_snapshot_is_empty(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("meetings: [", "not valid YAML"),
+        ("meetings: [", r"\.yml:2: not valid YAML: did not find expected node content; restore"),
         ("- 1", "expected a mapping with a 'meetings' list"),
         ("version: 1\n", "expected a mapping with a 'meetings' list; restore it from git"),
         ('{"version": 1}', "expected a mapping with a 'meetings' list"),
@@ -102,7 +102,9 @@ def test_invalid_snapshots_name_file_entry_and_key(text: str, expected: str) -> 
     """A broken snapshot is one error naming the file, the entry and the key."""
     with pytest.raises(SnapshotError, match=expected) as caught:
         parse_snapshot(text, path=Path("site_src/_data/meetings.yml"))
-    assert str(caught.value).startswith("site_src/_data/meetings.yml: ")
+    assert str(caught.value).startswith(
+        ("site_src/_data/meetings.yml: ", "site_src/_data/meetings.yml:2: ")
+    )
 
 
 def test_diff_reports_added_updated_removed() -> None:
