@@ -55,6 +55,11 @@ class Changes:
         return f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed"
 
 
+def plural(count: int, noun: str) -> str:
+    """'1 meeting', '2 meetings', '0 files': every count printed to a person."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 # --- reading ---------------------------------------------------------------------------
 
 
@@ -326,7 +331,7 @@ def check_removals(changes: Changes, *, stored: int, allow: bool) -> None:
     if allow or removed == 0 or removed * 2 <= stored:
         return
     raise SyncRefused(
-        f"refusing to remove {removed} of {stored} stored meetings (more than half); "
+        f"refusing to remove {removed} of {plural(stored, 'stored meeting')} (more than half); "
         "check the category id and INDICO_TOKEN, or re-run with --allow-removals "
         "if this is intended; the snapshot was not changed"
     )

@@ -21,6 +21,7 @@ from indico_sync.snapshot import (
     load_snapshot,
     merge_meetings,
     parse_snapshot,
+    plural,
     render_snapshot,
 )
 
@@ -205,3 +206,8 @@ def test_broken_json_names_line_and_column() -> None:
     line = text.split("\n").index(next(x for x in text.split("\n") if '"title" ' in x)) + 1
     with pytest.raises(SnapshotError, match=rf"^m\.yml:{line}:15: not valid JSON: Expecting ':'"):
         parse_snapshot(text, path=Path("m.yml"))
+
+
+def test_counts_are_pluralised() -> None:
+    """'1 meeting', never '1 meetings'; zero and many take the plural."""
+    assert [plural(n, "meeting") for n in (0, 1, 2)] == ["0 meetings", "1 meeting", "2 meetings"]
