@@ -266,7 +266,11 @@ def _persons(names: tuple[tuple[str, str], ...]) -> tuple[Person, ...]:
 
 
 def person_name(person: Mapping[str, Any]) -> str:
-    """ "First Last" from first_name/last_name; `fullName` ("Last, First") as a fallback."""
+    """ "First Last" from first_name/last_name; `fullName` ("Last, First") as a fallback.
+
+    Older Indico servers (before 3.0) send only `fullName`, with the person's title in
+    front: "Dr. BURKHARDT, Helmut" is shown as "Helmut BURKHARDT".
+    """
     first = _clean(person.get("first_name"))
     last = _clean(person.get("last_name"))
     if first or last:
@@ -274,8 +278,16 @@ def person_name(person: Mapping[str, Any]) -> str:
     full = _clean(person.get("fullName"))
     if "," in full:
         last, _, first = full.partition(",")
-        return f"{first.strip()} {last.strip()}".strip()
-    return full
+        return f"{_untitled(first.strip())} {_untitled(last.strip())}".strip()
+    return _untitled(full)
+
+
+_HONORIFIC = re.compile(r"^(?:(?:dr|prof|mr|mrs|ms|mme|miss|mx)(?:\.\s*|\s+))+", re.IGNORECASE)
+
+
+def _untitled(name: str) -> str:
+    """`name` without leading honorifics ("Prof. Dr. Jane" -> "Jane"), unless that is all."""
+    return _HONORIFIC.sub("", name) or name
 
 
 def _is_hidden(event: Mapping[str, Any]) -> bool:

@@ -112,6 +112,47 @@ def test_person_name_falls_back_to_full_name() -> None:
     assert person_name({"first_name": "Łukasz", "last_name": "Kreczko"}) == "Łukasz Kreczko"
 
 
+@pytest.mark.parametrize(
+    ("full_name", "shown"),
+    [
+        ("Dr. BURKHARDT, Helmut", "Helmut BURKHARDT"),
+        ("Mr Koutsakis, Ilias", "Ilias Koutsakis"),
+        ("Prof. Dr. SMITH, Jane", "Jane SMITH"),
+        ("prof dr Smith, Jane", "Jane Smith"),
+        ("Mme DUPONT, Marie", "Marie DUPONT"),
+        ("Mrs. Brown, Ann", "Ann Brown"),
+        ("MS Green, Eve", "Eve Green"),
+        ("Miss Marple, Jane", "Jane Marple"),
+        ("Mx Doe, Sam", "Sam Doe"),
+        ("Prof.Dr.Einstein, Albert", "Albert Einstein"),
+        ("BURKHARDT, Dr. Helmut", "Helmut BURKHARDT"),
+        ("Dr. Helmut Burkhardt", "Helmut Burkhardt"),
+        ("Drake, John", "John Drake"),  # a name that starts like a title stays
+        ("Mrsic, Ana", "Ana Mrsic"),
+        ("Ms, Ann", "Ann Ms"),  # nothing but a title is kept as it is
+    ],
+)
+def test_honorifics_from_old_indico_are_dropped(full_name: str, shown: str) -> None:
+    """Indico before 3.0 sends only fullName, title first: "Dr. BURKHARDT, Helmut"."""
+    assert person_name({"fullName": full_name}) == shown
+
+
+def test_old_indico_speakers_are_shown_without_titles() -> None:
+    """A contribution of an old server (fullName only) lists its speakers untitled."""
+    event = event_41()
+    contribution = event["contributions"][0]
+    speakers = [
+        {"_type": "ContributionParticipation", "fullName": "Dr. BURKHARDT, Helmut"},
+        {"fullName": "Prof. Mme. DUPONT, Marie", "affiliation": "CNRS"},
+    ]
+    event["contributions"] = [{**contribution, "speakers": speakers}]
+    talk = normalise_event(event, source=SOURCE).talks[0]
+    assert [(p.name, p.affiliation) for p in talk.speakers] == [
+        ("Helmut BURKHARDT", ""),
+        ("Marie DUPONT", "CNRS"),
+    ]
+
+
 def test_hostile_title_is_kept_as_text() -> None:
     """The normaliser stores the title verbatim; escaping is the renderer's job."""
     meeting = normalise_events(results("event_tricky_html.json"), source=SOURCE, category_id=None)
