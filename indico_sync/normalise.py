@@ -96,7 +96,7 @@ def _meeting(
     if start is None or end is None:
         raise IndicoBadResponse("no startDate or endDate")
     title = _clean(event.get("title"))
-    status, label = _status(event.get("label"), title)
+    status, label, label_message = _status(event.get("label"), title)
     category_id = event.get("categoryId")
     description = _text(event.get("description"))
     meeting_type, location = _place(
@@ -118,6 +118,7 @@ def _meeting(
         type=meeting_type or default,
         status=status,
         label=label,
+        label_message=label_message,
         location=location,
         description=description.strip(),
         protected=event.get("hasAnyProtection") is True,
@@ -214,26 +215,28 @@ def _location_line(venue: str, room: str) -> str:
     return kept[0] if len(kept) == 2 and kept[0] == kept[1] else ", ".join(kept)
 
 
-def _status(label: object, title: str) -> tuple[Status, str]:
-    """From Indico's event label (3.2.6+); older servers: a "cancelled" title."""
+def _status(label: object, title: str) -> tuple[Status, str, str]:
+    """(status, label, label message) from Indico's event label (3.2.6+); older
+    servers: a "cancelled" title."""
     if isinstance(label, dict):
         text = _clean(label.get("title"))
+        message = _clean(label.get("message"))
         if label.get("is_event_not_happening") is True:
             if "postpone" in text.lower():
-                return Status.POSTPONED, text
-            return Status.CANCELLED, text or "Cancelled"
-        return Status.SCHEDULED, text
+                return Status.POSTPONED, text, message
+            return Status.CANCELLED, text or "Cancelled", message
+        return Status.SCHEDULED, text, message
     # A cheap test first. casefold() turns every character that re.IGNORECASE lets stand
     # for a letter of these words into that letter, so no title the pattern matches is lost.
     folded = title.casefold()
     if "cancel" not in folded and "postponed" not in folded:
-        return Status.SCHEDULED, ""
+        return Status.SCHEDULED, "", ""
     match = _NOT_HAPPENING.search(title)
     if match is None:
-        return Status.SCHEDULED, ""
+        return Status.SCHEDULED, "", ""
     if match.lastgroup == "postponed":
-        return Status.POSTPONED, "Postponed"
-    return Status.CANCELLED, "Cancelled"
+        return Status.POSTPONED, "Postponed", ""
+    return Status.CANCELLED, "Cancelled", ""
 
 
 def _lecture(event: Mapping[str, Any], title: str) -> tuple[Talk, ...]:

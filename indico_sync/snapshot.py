@@ -161,6 +161,7 @@ def meeting_from_dict(raw: object) -> Meeting:
         type=_enum(MeetingType, raw.get("type"), "type"),
         status=_enum(Status, raw.get("status", "scheduled"), "status") or Status.SCHEDULED,
         label=_get(raw, "label", str, ""),
+        label_message=_get(raw, "label_message", str, ""),
         location=_get(raw, "location", str, ""),
         description=_get(raw, "description", str, ""),
         protected=_get(raw, "protected", bool, False),
@@ -256,6 +257,15 @@ def _dump(data: dict[str, Any]) -> str:
 
 
 def meeting_to_dict(meeting: Meeting) -> dict[str, Any]:
+    """Fixed key order. `label_message` (added later) is written only when there is
+    one, so snapshots from before it stay byte-identical and need no re-sync commit."""
+    record = _record(meeting)
+    if not meeting.label_message:
+        del record["label_message"]
+    return record
+
+
+def _record(meeting: Meeting) -> dict[str, Any]:
     return {
         "id": meeting.id,
         "title": meeting.title,
@@ -269,6 +279,7 @@ def meeting_to_dict(meeting: Meeting) -> dict[str, Any]:
         "type": meeting.type.value if meeting.type else None,
         "status": meeting.status.value,
         "label": meeting.label,
+        "label_message": meeting.label_message,
         "location": meeting.location,
         "protected": meeting.protected,
         "talks": [

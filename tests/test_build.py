@@ -168,8 +168,8 @@ BAD_INPUTS = [
     ("news.md", b"\xff\xfe", ContentError, r"news\.md: not UTF-8 text"),
     ("_posts/hello.md", "---\n---\nx\n", ContentError, r"hello\.md: expected a post name"),
     ("_data/meetings.yml", "meetings: [1]\n", SnapshotError, r"meetings\.yml: meetings\[0\]"),
-    ("_data/meetings.yml", "meetings: [\n", SnapshotError, r"meetings\.yml: not valid YAML"),
-    ("_config.yml", "title: [\n", ConfigError, r"_config\.yml: not valid YAML"),
+    ("_data/meetings.yml", "meetings: [\n", SnapshotError, r"meetings\.yml:2: not valid YAML"),
+    ("_config.yml", "title: [\n", ConfigError, r"_config\.yml:2: not valid YAML"),
     ("index.html", "<p>clash</p>", ContentError, r"index\.html and .*index\.md would both"),
 ]
 

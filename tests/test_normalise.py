@@ -217,6 +217,27 @@ def test_cancelled_and_postponed_events_are_kept_and_marked() -> None:
     assert normalise_event(event, source=SOURCE).status is Status.SCHEDULED
 
 
+def test_a_labels_message_is_stored_with_the_label() -> None:
+    """Indico's label message ("Postponed to next month") is kept, whitespace collapsed."""
+    event = results("categ_reader_token_contribs.json")[0]
+    label = {
+        "title": "Not happening",
+        "color": "red",
+        "is_event_not_happening": True,
+        "message": "Postponed\n to next   month",
+    }
+    meeting = normalise_event({**event, "label": label}, source=SOURCE)
+    assert (meeting.status, meeting.label, meeting.label_message) == (
+        Status.CANCELLED,
+        "Not happening",
+        "Postponed to next month",
+    )
+    for odd in (None, 42, ["x"], ""):
+        odd_label = {**label, "message": odd}
+        assert normalise_event({**event, "label": odd_label}, source=SOURCE).label_message == ""
+    assert normalise_event({**event, "label": None}, source=SOURCE).label_message == ""
+
+
 def test_old_servers_cancelled_title() -> None:
     """Without labels (Indico < 3.2.6) a 'CANCELLED' title marks the meeting."""
     event = {**results("categ_reader_token_contribs.json")[0], "label": None}

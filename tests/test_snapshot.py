@@ -211,3 +211,14 @@ def test_broken_json_names_line_and_column() -> None:
 def test_counts_are_pluralised() -> None:
     """'1 meeting', never '1 meetings'; zero and many take the plural."""
     assert [plural(n, "meeting") for n in (0, 1, 2)] == ["0 meetings", "1 meeting", "2 meetings"]
+
+
+def test_the_label_message_round_trips_and_old_snapshots_still_load() -> None:
+    """The label message is stored; a snapshot without it (as before) loads with ""."""
+    original = [replace(m, label="Not happening", label_message="Postponed") for m in meetings()]
+    text = render_snapshot(original)
+    assert '\n      "label_message": "Postponed",\n' in text
+    assert parse_snapshot(text, path=Path("m.yml")) == original
+    old = render_snapshot(meetings())
+    assert "label_message" not in old  # only written when there is one: no churn
+    assert all(m.label_message == "" for m in parse_snapshot(old, path=Path("m.yml")))
