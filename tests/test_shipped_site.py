@@ -66,3 +66,18 @@ def test_the_shipped_content_builds_without_an_optional_key(tmp_path: Path, key:
     result = build(source, tmp_path / "_site", templates=ROOT / "templates", now=NOW)
     assert result.pages >= 4
     assert (tmp_path / "_site" / "index.html").is_file()
+
+
+def test_the_shipped_pages_link_to_the_configured_category(tmp_path: Path) -> None:
+    """Another Indico and category, set once in indico.sources, is where Home links."""
+    source = tmp_path / "site_src"
+    shutil.copytree(ROOT / "site_src", source)
+    config = yaml.safe_load((source / "_config.yml").read_text(encoding="utf-8"))
+    config["indico"]["sources"] = [{"url": "http://127.0.0.1:8000/", "category": 5}]
+    (source / "_config.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    (source / "ids.md").write_text("---\ntitle: Ids\n---\nid {{ site.indico_category_id }}\n")
+    build(source, tmp_path / "_site", templates=ROOT / "templates", now=NOW)
+    home = (tmp_path / "_site" / "index.html").read_text(encoding="utf-8")
+    assert '<a href="http://127.0.0.1:8000/category/5/">Indico category</a>' in home
+    assert "indico.cern.ch/category" not in home
+    assert "<p>id 5</p>" in (tmp_path / "_site" / "ids" / "index.html").read_text("utf-8")
