@@ -15,6 +15,8 @@ from pathlib import Path
 
 import yaml
 
+from indico_sync.config import load_config
+
 COMMAND = "hugo"
 CONFIG_KEYS = {"title", "description", "url", "baseurl", "lang", "timezone", "indico"}
 _LIQUID_VAR = re.compile(r"\{\{\s*site\.([A-Za-z0-9_]+)\s*\}\}")
@@ -96,7 +98,7 @@ def make_site(source: Path, dest: Path) -> Path:
     shutil.rmtree(dest, ignore_errors=True)
     for folder in ("content/posts", "data", "static", "layouts/_default", "layouts/shortcodes"):
         (dest / folder).mkdir(parents=True)
-    site = yaml.safe_load((source / "_config.yml").read_text(encoding="utf-8"))
+    site = dict(load_config(source).site)  # with the derived keys (indico_category_url)
     (dest / "config.toml").write_text(hugo_config(site), encoding="utf-8")
     shutil.copyfile(source / "_data" / "meetings.yml", dest / "data" / "meetings.yml")
     _write_page(source / "index.md", dest / "content" / "_index.md")

@@ -8,8 +8,11 @@ No Gemfile and no bundler: `jekyll build -s SRC -d DEST`.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
+
+from indico_sync.config import load_config
 
 COMMAND = "jekyll"
 CONFIG_EXTRA = """
@@ -43,8 +46,9 @@ def make_site(source: Path, dest: Path) -> Path:
     """Copy the indico_sync source folder `source` to `dest` as a Jekyll + minima site."""
     shutil.rmtree(dest, ignore_errors=True)
     shutil.copytree(source, dest)
+    derived = load_config(source).site["indico_category_url"]
     with (dest / "_config.yml").open("a", encoding="utf-8") as config:
-        config.write(CONFIG_EXTRA)
+        config.write(CONFIG_EXTRA + f"indico_category_url: {json.dumps(derived)}\n")
     (dest / "_includes").mkdir(exist_ok=True)
     (dest / "_includes" / "meetings.html").write_text(
         MEETINGS.replace("\\\n", ""), encoding="utf-8"

@@ -54,6 +54,7 @@ class MeetingRow:
     type: str
     location: str
     status: str  # "" when scheduled, else "Cancelled", "Postponed" or Indico's label
+    status_message: str  # Indico's label message ("Postponed to next month") with the status
     protected: bool
     is_next: bool
 
@@ -110,6 +111,7 @@ def build_row(meeting: Meeting, *, zone: ZoneInfo | None, is_next: bool) -> Meet
         type=meeting.type.label if meeting.type else "—",
         location=_location(meeting),
         status="" if meeting.status is Status.SCHEDULED else label,
+        status_message="" if meeting.status is Status.SCHEDULED else meeting.label_message,
         protected=meeting.protected,
         is_next=is_next,
     )

@@ -193,14 +193,15 @@ def build_location(meeting: Meeting) -> str:
 
 
 def build_description(meeting: Meeting) -> str:
-    """Plain text: status label, the talks one per line, then the Indico link.
+    """Plain text: status label (and its message), the talks one per line, then the link.
 
     Indico's description is HTML and untrusted; it is left out rather than
     stripped, since calendar apps render this field in many different ways.
     """
     lines = []
     if meeting.label and meeting.status is not Status.SCHEDULED:
-        lines.append(f"{meeting.label}.")
+        message = meeting.label_message
+        lines.append(f"{meeting.label}: {message}" if message else f"{meeting.label}.")
     for talk in meeting.talks:
         speakers = ", ".join(person.name for person in talk.speakers)
         lines.append(f"• {talk.title}: {speakers}" if speakers else f"• {talk.title}")

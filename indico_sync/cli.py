@@ -22,6 +22,7 @@ from indico_sync import __version__
 from indico_sync.errors import IndicoSyncError
 
 if TYPE_CHECKING:
+    from indico_sync.build import BuildResult
     from indico_sync.sync import SyncResult
 
 EXIT_OK = 0
@@ -114,9 +115,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     now = resolve_now(args.now, os.environ)
     result = build(args.source, args.out, templates=args.templates, now=now)
-    print(
-        f"built {args.out}: {result.pages} pages, {result.meetings} meetings, {result.files} files"
-    )
+    print(f"built {args.out}: {_counts(result)}")
     return EXIT_OK
 
 
@@ -143,7 +142,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from indico_sync.build import check, resolve_now
 
     result = check(args.source, templates=args.templates, now=resolve_now(args.now, os.environ))
-    print(f"ok: {result.pages} pages, {result.meetings} meetings, {result.files} files")
+    print(f"ok: {_counts(result)}")
     return EXIT_OK
 
 
@@ -183,7 +182,22 @@ def _report(result: SyncResult, *, limit: int = 50) -> None:
     if len(lines) > limit:
         print(f"... and {len(lines) - limit} more")
     state = f"wrote {result.path}" if result.written else f"{result.path} unchanged"
-    print(f"sync: {changes.summary()}; {result.meetings} meetings; {state}")
+    from indico_sync.snapshot import plural
+
+    print(f"sync: {changes.summary()}; {plural(result.meetings, 'meeting')}; {state}")
+
+
+def _counts(result: BuildResult) -> str:
+    from indico_sync.snapshot import plural
+
+    return ", ".join(
+        plural(n, noun)
+        for n, noun in (
+            (result.pages, "page"),
+            (result.meetings, "meeting"),
+            (result.files, "file"),
+        )
+    )
 
 
 def _setup_logging(verbose: bool, quiet: bool) -> None:

@@ -8,6 +8,7 @@ errors, because there they are almost always typos.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -90,7 +91,7 @@ def load_config(source_dir: Path) -> Config:
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506  # a CSafeLoader
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {_one_line(exc)}") from exc
+        raise ConfigError(_yaml_problem(exc, path)) from exc
     return parse_config(data if data is not None else {}, path=path)
 
 
@@ -109,8 +110,8 @@ class _UniqueKeyLoader(yaml.CSafeLoader):
                 raise yaml.constructor.ConstructorError(
                     None,
                     None,
-                    f"line {key_node.start_mark.line + 1}: key {key!r} given twice "
-                    f"(first on line {seen[key]})",
+                    f"key {key!r} given twice (first on line {seen[key]})",
+                    key_node.start_mark,
                 )
             seen[key] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep=deep)
@@ -124,7 +125,7 @@ def parse_config(data: object, *, path: Path) -> Config:
     indico = _parse_indico(data.get("indico"), problems)
     config = Config(
         path=path,
-        site=data,
+        site=_site_keys(data, indico.sources, problems),
         title=_string(data, "title", problems, default="My working group"),
         description=_string(data, "description", problems, default=""),
         url=_site_url(data, problems),
@@ -136,6 +137,32 @@ def parse_config(data: object, *, path: Path) -> Config:
     if problems:
         raise ConfigError(f"{path}: " + "; ".join(problems))
     return config
+
+
+def _site_keys(
+    data: Mapping[str, Any], sources: tuple[Source, ...], problems: list[str]
+) -> dict[str, Any]:
+    """The file's keys for `{{ site.x }}`, plus the Indico category's id and link.
+
+    Both are derived from `indico.sources[0]`, so a group sets its category once (in
+    the sources, which the sync uses); a written key that disagrees is an error.
+    """
+    if not sources:
+        return dict(data)
+    first = sources[0]
+    derived = {
+        "indico_category_id": first.category,
+        "indico_category_url": f"{first.url}/category/{first.category}/",
+    }
+    for key, value in derived.items():
+        given = data.get(key)
+        if given is not None and str(given).rstrip("/") != str(value).rstrip("/"):
+            problems.append(
+                f"{key}: {_quote(str(given))} disagrees with indico.sources[0], which gives "
+                f"{value}; "
+                f"remove {key}: it is derived from indico.sources[0]"
+            )
+    return {**data, **derived}
 
 
 def _parse_indico(value: object, problems: list[str]) -> IndicoConfig:
@@ -246,17 +273,72 @@ def _string(data: Mapping[str, Any], key: str, problems: list[str], *, default: 
 
 
 def _site_url(data: Mapping[str, Any], problems: list[str]) -> str:
-    url = _string(data, "url", problems, default="")
-    if url and urlsplit(url).scheme not in ("http", "https"):
-        problems.append(f"url: expected https://host (no path), got {url!r}")
+    """`http(s)://host[:port]`: canonical, feed and sitemap URLs are built from it."""
+    url = _string(data, "url", problems, default="").strip()
+    if not url:
+        return ""
+    problem = _site_url_problem(url)
+    if problem:
+        problems.append(
+            f"url: {problem}: expected http(s)://HOST such as https://gnn-ml-wg.github.io, "
+            f"got {_quote(url)}"
+        )
         return ""
     return url.rstrip("/")
 
 
+def _site_url_problem(url: str) -> str:
+    """What is wrong with the site `url`, or "" when it is a plain http(s) origin."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "not a valid host or port"
+    if parts.scheme not in ("http", "https"):
+        return "not an http(s) URL"
+    if not parts.hostname:
+        return "no host name"
+    if parts.username is not None or not _valid_host(parts.hostname) or port == 0:
+        return f"{_quote(parts.netloc)} is not a valid host name"
+    if parts.query or parts.fragment or "?" in url or "#" in url:
+        return "no '?' or '#' allowed"
+    if parts.path not in ("", "/"):
+        return f"no path allowed (a project site's path goes in baseurl: {parts.path.rstrip('/')})"
+    return ""
+
+
+_HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+
+
+def _valid_host(host: str) -> bool:
+    """A DNS name (internationalised names too) or an IP address."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return True
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    labels = ascii_host.split(".")
+    return len(ascii_host) <= 253 and all(_HOST_LABEL.fullmatch(label) for label in labels)
+
+
 def _baseurl(data: Mapping[str, Any], problems: list[str]) -> str:
+    """'' or `/a/b`: a trailing slash is dropped; '/' alone means ''."""
     baseurl = _string(data, "baseurl", problems, default="").strip()
-    if baseurl and not re.fullmatch(r"(/[A-Za-z0-9._~-]+)+/?", baseurl):
-        problems.append(f"baseurl: expected '' or a path such as /wg-site, got {baseurl!r}")
+    if baseurl in ("", "/"):
+        return ""
+    segments = baseurl.rstrip("/").split("/")
+    if not re.fullmatch(r"(/[A-Za-z0-9._~-]+)+/?", baseurl) or any(
+        segment in (".", "..") for segment in segments
+    ):
+        problems.append(
+            "baseurl: expected '' or a path such as /wg-site (starting with '/'; letters, "
+            f"digits, '.', '_', '~', '-'; no '?', '#', spaces or '..'), got {_quote(baseurl)}"
+        )
         return ""
     return baseurl.rstrip("/")
 
@@ -289,6 +371,20 @@ def _boolean(data: Mapping[str, Any], key: str, where: str, problems: list[str])
 def _unknown(data: Mapping[str, Any], known: set[str], where: str, problems: list[str]) -> None:
     for key in sorted(set(map(str, data)) - known):
         problems.append(f"{where}.{key}: unknown key (expected one of {', '.join(sorted(known))})")
+
+
+def _yaml_problem(exc: yaml.YAMLError, path: Path) -> str:
+    """`file:LINE: not valid YAML: problem`, as every other message gives a line."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None)
+    if mark is None or not problem:
+        return f"{path}: not valid YAML: {_one_line(exc)}"
+    return f"{path}:{mark.line + 1}: not valid YAML: {_one_line(Exception(problem))}"
+
+
+def _quote(value: str) -> str:
+    """`value` for a message: repr, cut short (a message never quotes a whole file)."""
+    return repr(value if len(value) <= 100 else value[:100] + "...")
 
 
 def _one_line(exc: Exception) -> str:

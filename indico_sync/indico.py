@@ -96,7 +96,7 @@ def fetch_category(
         params["offset"] = str(page * page_size)
         response = _get(client, url, params, retries=retries, sleep=sleep, log=log)
         results = _parse_results(response, shown=_display_url(url), base=shown)
-        log.info("%s: page %d: %d events", name, page + 1, len(results))
+        log.info("%s: page %d: %d event%s", name, page + 1, len(results), "s" * (len(results) != 1))
         if not results:
             empty += 1
             if empty == EMPTY_PAGES_AT_END:

@@ -36,6 +36,7 @@ def fill_liquid(body: str, scope: Mapping[str, Any], *, where: Path, first_line:
         return body
     pieces, end, line = [], 0, first_line
     for match in _LIQUID.finditer(body):
+        _refuse_unclosed(body[end : match.start()], where=where, line=line)
         line += body.count("\n", end, match.start())
         pieces.append(body[end : match.start()])
         at = f"{where}:{line}"
@@ -45,8 +46,25 @@ def fill_liquid(body: str, scope: Mapping[str, Any], *, where: Path, first_line:
             pieces.append(_tag(match[2], body, match, at=at))
         end = match.end()
         line += body.count("\n", match.start(), end)
+    _refuse_unclosed(body[end:], where=where, line=line)
     pieces.append(body[end:])
     return "".join(pieces)
+
+
+def _refuse_unclosed(text: str, *, where: Path, line: int) -> None:
+    """A `{{` or `{%` left in the text between tags never closes: an error, as in Jekyll,
+    rather than the raw `{{ site.title` copied into the page."""
+    found = [(at, opener) for opener in ("{{", "{%") if (at := text.find(opener)) >= 0]
+    if not found:
+        return
+    at, opener = min(found)
+    closer = "}}" if opener == "{{" else "%}"
+    start = text[at:].split("\n", 1)[0]
+    shown = start if len(start) <= 40 else start[:40] + "..."
+    raise ContentError(
+        f"{where}:{line + text.count(chr(10), 0, at)}: {shown!r} is not closed: "
+        f"expected {closer} after {opener}"
+    )
 
 
 def _variable(expression: str, scope: Mapping[str, Any], *, at: str) -> str:

@@ -71,6 +71,7 @@ class Meeting:
     type: MeetingType | None = None
     status: Status = Status.SCHEDULED
     label: str = ""
+    label_message: str = ""  # Indico's label message, e.g. "Postponed to next month"
     location: str = ""
     description: str = ""
     protected: bool = False

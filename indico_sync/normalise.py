@@ -96,7 +96,7 @@ def _meeting(
     if start is None or end is None:
         raise IndicoBadResponse("no startDate or endDate")
     title = _clean(event.get("title"))
-    status, label = _status(event.get("label"), title)
+    status, label, label_message = _status(event.get("label"), title)
     category_id = event.get("categoryId")
     description = _text(event.get("description"))
     meeting_type, location = _place(
@@ -118,6 +118,7 @@ def _meeting(
         type=meeting_type or default,
         status=status,
         label=label,
+        label_message=label_message,
         location=location,
         description=description.strip(),
         protected=event.get("hasAnyProtection") is True,
@@ -214,26 +215,28 @@ def _location_line(venue: str, room: str) -> str:
     return kept[0] if len(kept) == 2 and kept[0] == kept[1] else ", ".join(kept)
 
 
-def _status(label: object, title: str) -> tuple[Status, str]:
-    """From Indico's event label (3.2.6+); older servers: a "cancelled" title."""
+def _status(label: object, title: str) -> tuple[Status, str, str]:
+    """(status, label, label message) from Indico's event label (3.2.6+); older
+    servers: a "cancelled" title."""
     if isinstance(label, dict):
         text = _clean(label.get("title"))
+        message = _clean(label.get("message"))
         if label.get("is_event_not_happening") is True:
             if "postpone" in text.lower():
-                return Status.POSTPONED, text
-            return Status.CANCELLED, text or "Cancelled"
-        return Status.SCHEDULED, text
+                return Status.POSTPONED, text, message
+            return Status.CANCELLED, text or "Cancelled", message
+        return Status.SCHEDULED, text, message
     # A cheap test first. casefold() turns every character that re.IGNORECASE lets stand
     # for a letter of these words into that letter, so no title the pattern matches is lost.
     folded = title.casefold()
     if "cancel" not in folded and "postponed" not in folded:
-        return Status.SCHEDULED, ""
+        return Status.SCHEDULED, "", ""
     match = _NOT_HAPPENING.search(title)
     if match is None:
-        return Status.SCHEDULED, ""
+        return Status.SCHEDULED, "", ""
     if match.lastgroup == "postponed":
-        return Status.POSTPONED, "Postponed"
-    return Status.CANCELLED, "Cancelled"
+        return Status.POSTPONED, "Postponed", ""
+    return Status.CANCELLED, "Cancelled", ""
 
 
 def _lecture(event: Mapping[str, Any], title: str) -> tuple[Talk, ...]:
@@ -266,7 +269,11 @@ def _persons(names: tuple[tuple[str, str], ...]) -> tuple[Person, ...]:
 
 
 def person_name(person: Mapping[str, Any]) -> str:
-    """ "First Last" from first_name/last_name; `fullName` ("Last, First") as a fallback."""
+    """ "First Last" from first_name/last_name; `fullName` ("Last, First") as a fallback.
+
+    Older Indico servers (before 3.0) send only `fullName`, with the person's title in
+    front: "Dr. BURKHARDT, Helmut" is shown as "Helmut BURKHARDT".
+    """
     first = _clean(person.get("first_name"))
     last = _clean(person.get("last_name"))
     if first or last:
@@ -274,8 +281,16 @@ def person_name(person: Mapping[str, Any]) -> str:
     full = _clean(person.get("fullName"))
     if "," in full:
         last, _, first = full.partition(",")
-        return f"{first.strip()} {last.strip()}".strip()
-    return full
+        return f"{_untitled(first.strip())} {_untitled(last.strip())}".strip()
+    return _untitled(full)
+
+
+_HONORIFIC = re.compile(r"^(?:(?:dr|prof|mr|mrs|ms|mme|miss|mx)(?:\.\s*|\s+))+", re.IGNORECASE)
+
+
+def _untitled(name: str) -> str:
+    """`name` without leading honorifics ("Prof. Dr. Jane" -> "Jane"), unless that is all."""
+    return _HONORIFIC.sub("", name) or name
 
 
 def _is_hidden(event: Mapping[str, Any]) -> bool:

@@ -107,10 +107,11 @@ def parse_page(
         return None
     post = _post_name(file) if file.name.startswith(f"{POSTS}/") else None
     problems: list[str] = []
-    fields = _fields(meta, problems, lines=file.text.split("\n", 40)[:40], post=post is not None)
+    lines = file.text.split("\n", 40)[:40]
+    fields = _fields(meta, problems, post=post is not None)
     published = _post_date(meta, post, zone, problems) if post else None
     if problems:
-        raise ContentError(f"{file.path}: " + "; ".join(problems))
+        raise ContentError("; ".join(_at(file.path, lines, p) for p in problems))
     body = fill_liquid(body, {"site": site, "page": meta}, where=file.path, first_line=first_line)
     md.reset()
     return Page(
@@ -147,14 +148,18 @@ def split_front_matter(text: str, *, where: Path) -> tuple[dict[str, Any], str, 
     return meta, text[match.end() :], text.count("\n", 0, match.end()) + 1
 
 
-def _fields(
-    meta: Mapping[str, Any], problems: list[str], *, lines: Sequence[str], post: bool
-) -> dict[str, Any]:
-    """The known keys, validated; each problem names its key and line."""
+def _at(where: Path, lines: Sequence[str], problem: str) -> str:
+    """`file:LINE: key: message`, the line being the key's in the front matter (if found)."""
+    key = problem.partition(":")[0]
+    line = next((n for n, text in enumerate(lines, 1) if text.startswith(f"{key}:")), None)
+    return f"{where}:{line}: {problem}" if line else f"{where}: {problem}"
+
+
+def _fields(meta: Mapping[str, Any], problems: list[str], *, post: bool) -> dict[str, Any]:
+    """The known keys, validated; each problem starts with its key (`_at` adds the line)."""
 
     def problem(key: str, message: str) -> None:
-        line = next((n for n, text in enumerate(lines, 1) if text.startswith(f"{key}:")), None)
-        problems.append(f"{f'line {line}: ' if line else ''}{key}: {message}")
+        problems.append(f"{key}: {message}")
 
     fields: dict[str, Any] = {"layout": meta.get("layout", "post" if post else "page")}
     if fields["layout"] not in LAYOUTS:

@@ -55,11 +55,17 @@ class Changes:
         return f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed"
 
 
+def plural(count: int, noun: str) -> str:
+    """'1 meeting', '2 meetings', '0 files': every count printed to a person."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 # --- reading ---------------------------------------------------------------------------
 
 
 def load_snapshot(source_dir: Path) -> list[Meeting]:
-    """The stored meetings; a missing file is an empty list (a site with no meetings yet)."""
+    """The stored meetings; a missing file is an empty list (a site with no meetings yet),
+    an empty one an error."""
     path = source_dir / SNAPSHOT_PATH
     try:
         text = path.read_text(encoding="utf-8")
@@ -71,39 +77,68 @@ def load_snapshot(source_dir: Path) -> list[Meeting]:
 
 
 def parse_snapshot(text: str, *, path: Path) -> list[Meeting]:
+    """The meetings in the file's text. Only `"meetings": []` means no meetings: an
+    empty or cut-off file is an error, so a lost write never publishes an empty site."""
     data = _parse_data(text, path=path)
-    if data is None:
-        return []
-    if not isinstance(data, dict) or not isinstance(data.get("meetings", []), list):
-        raise SnapshotError(f"{path}: expected a mapping with a 'meetings' list")
+    if not isinstance(data, dict) or not isinstance(data.get("meetings"), list):
+        raise SnapshotError(
+            f"{path}: expected a mapping with a 'meetings' list{_restore(path)}"
+            if data is not None
+            else f"{path}: empty, expected a mapping with a 'meetings' list{_restore(path)}"
+        )
     if data.get("version", FORMAT_VERSION) != FORMAT_VERSION:
         raise SnapshotError(
             f"{path}: version {data.get('version')!r} is not {FORMAT_VERSION}; "
             "upgrade indico_sync or re-sync"
         )
     meetings = []
-    for index, raw in enumerate(data.get("meetings") or []):
+    for index, raw in enumerate(data["meetings"]):
         where = f"{path}: meetings[{index}]"
         try:
             meetings.append(meeting_from_dict(raw))
         except (KeyError, TypeError, ValueError) as exc:
-            raise SnapshotError(f"{where}: {exc}") from exc
+            raise SnapshotError(f"{where}: {exc.args[0] if exc.args else exc}") from exc
     return sort_meetings(meetings)
 
 
+def _restore(path: Path) -> str:
+    return f"; restore it from git: git checkout -- {path}"
+
+
 def _parse_data(text: str, *, path: Path) -> object:
-    """JSON first (what `render_snapshot` writes), then any YAML."""
+    """JSON first (what `render_snapshot` writes), then any YAML.
+
+    A file that starts like JSON but is neither valid JSON nor YAML is reported in
+    JSON's terms (line, column, cut off?), not in the YAML parser's.
+    """
     body = text.lstrip()
     while body.startswith("#"):
         body = body.partition("\n")[2].lstrip()
+    if not body:
+        return None
     try:
-        return json.loads(body) if body else None
-    except json.JSONDecodeError:
-        pass
+        return json.loads(body)
+    except json.JSONDecodeError as exc:
+        json_error = exc
     try:
         return yaml.load(text, Loader=yaml.CSafeLoader)
     except yaml.YAMLError as exc:
-        raise SnapshotError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from exc
+        if body.startswith(("{", "[")):
+            raise SnapshotError(_json_problem(json_error, text, body, path)) from json_error
+        mark, problem = getattr(exc, "problem_mark", None), getattr(exc, "problem", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None and problem else f"{path}"
+        message = " ".join(str(problem if mark is not None and problem else exc).split())
+        raise SnapshotError(f"{where}: not valid YAML: {message}{_restore(path)}") from exc
+
+
+def _json_problem(exc: json.JSONDecodeError, text: str, body: str, path: Path) -> str:
+    """`file:line:column: ...`; an error on the last line means the file was cut off."""
+    line = exc.lineno + text.count("\n", 0, len(text) - len(body))
+    where = f"{path}:{line}:{exc.colno}"
+    message = exc.msg.removesuffix(" starting at")
+    if "\n" not in body[exc.pos :].strip():
+        return f"{where}: the file ends early (cut off?): {message}{_restore(path)}"
+    return f"{where}: not valid JSON: {message}{_restore(path)}"
 
 
 def meeting_from_dict(raw: object) -> Meeting:
@@ -126,6 +161,7 @@ def meeting_from_dict(raw: object) -> Meeting:
         type=_enum(MeetingType, raw.get("type"), "type"),
         status=_enum(Status, raw.get("status", "scheduled"), "status") or Status.SCHEDULED,
         label=_get(raw, "label", str, ""),
+        label_message=_get(raw, "label_message", str, ""),
         location=_get(raw, "location", str, ""),
         description=_get(raw, "description", str, ""),
         protected=_get(raw, "protected", bool, False),
@@ -221,6 +257,15 @@ def _dump(data: dict[str, Any]) -> str:
 
 
 def meeting_to_dict(meeting: Meeting) -> dict[str, Any]:
+    """Fixed key order. `label_message` (added later) is written only when there is
+    one, so snapshots from before it stay byte-identical and need no re-sync commit."""
+    record = _record(meeting)
+    if not meeting.label_message:
+        del record["label_message"]
+    return record
+
+
+def _record(meeting: Meeting) -> dict[str, Any]:
     return {
         "id": meeting.id,
         "title": meeting.title,
@@ -234,6 +279,7 @@ def meeting_to_dict(meeting: Meeting) -> dict[str, Any]:
         "type": meeting.type.value if meeting.type else None,
         "status": meeting.status.value,
         "label": meeting.label,
+        "label_message": meeting.label_message,
         "location": meeting.location,
         "protected": meeting.protected,
         "talks": [
@@ -296,7 +342,7 @@ def check_removals(changes: Changes, *, stored: int, allow: bool) -> None:
     if allow or removed == 0 or removed * 2 <= stored:
         return
     raise SyncRefused(
-        f"refusing to remove {removed} of {stored} stored meetings (more than half); "
+        f"refusing to remove {removed} of {plural(stored, 'stored meeting')} (more than half); "
         "check the category id and INDICO_TOKEN, or re-run with --allow-removals "
         "if this is intended; the snapshot was not changed"
     )

@@ -28,6 +28,7 @@ from indico_sync.snapshot import (
     diff_meetings,
     load_snapshot,
     merge_meetings,
+    plural,
     render_snapshot,
 )
 from indico_sync.writer import write_text
@@ -127,7 +128,7 @@ def fetch_meetings(
             include_hidden=indico.include_hidden,
         )
         fetched[source.key] = apply_overrides(meetings, indico.overrides)
-        log.info("%s: %d meetings", source.key, len(fetched[source.key]))
+        log.info("%s: %s", source.key, plural(len(fetched[source.key]), "meeting"))
     return fetched
 
 

@@ -165,3 +165,19 @@ def test_location_that_repeats_the_type_is_not_shown_twice() -> None:
     room = replace(zoom, type=MeetingType.IN_PERSON, location="CERN, 4-3-006")
     assert build_row(zoom, zone=None, is_next=False).location == ""
     assert build_row(room, zone=None, is_next=False).location == "CERN, 4-3-006"
+
+
+def test_a_label_message_goes_with_the_status() -> None:
+    """The row carries Indico's label message next to the status; a scheduled one, none."""
+    start = datetime(2026, 12, 4, 15, tzinfo=ZURICH)
+    off = meeting(
+        1,
+        start,
+        status=Status.CANCELLED,
+        label="Not happening",
+        label_message="Postponed to next month",
+    )
+    row = build_row(off, zone=ZURICH, is_next=False)
+    assert (row.status, row.status_message) == ("Not happening", "Postponed to next month")
+    on = replace(off, status=Status.SCHEDULED, label="Open")
+    assert build_row(on, zone=ZURICH, is_next=False).status_message == ""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import re
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -226,7 +227,8 @@ def test_dark_mode_follows_the_system(browser: Any, site_url: str) -> None:
 
 
 def test_meeting_times_also_in_the_readers_zone(browser: Any, site_url: str) -> None:
-    """The script adds 'your time' in New York; a reader in Zurich gets nothing extra."""
+    """The script adds 'your time' in New York, in the site's 24-hour style whatever the
+    locale; a reader in Zurich gets nothing extra."""
     for zone, expected in (("America/New_York", UPCOMING + PAST + 1), ("Europe/Zurich", 0)):
         watched = Watched(browser, timezone_id=zone, locale="en-US")
         try:
@@ -234,7 +236,9 @@ def test_meeting_times_also_in_the_readers_zone(browser: Any, site_url: str) -> 
             notes = watched.page.locator(".your-time")
             assert notes.count() == expected, zone
             if expected:
-                assert notes.first.inner_text() == "your time: 09:00 AM EST"
+                assert notes.first.inner_text() == "your time: 09:00 (EST)"
+                for text in notes.all_inner_texts():
+                    assert re.fullmatch(r"your time: ([^,]+, [^,]+, )?\d\d:\d\d \(\w+\)", text)
             assert watched.problems == []
         finally:
             watched.close()

@@ -157,8 +157,8 @@ BAD_INPUTS = [
         ContentError,
         r"about\.md:3: front matter is not valid",
     ),
-    ("about.md", "---\nlayout: fancy\n---\n", ContentError, r"about\.md: line 2: layout: unknown"),
-    ("about.md", "---\npermalink: ../../x\n---\n", ContentError, r"about\.md: line 2: permalink"),
+    ("about.md", "---\nlayout: fancy\n---\n", ContentError, r"about\.md:2: layout: unknown"),
+    ("about.md", "---\npermalink: ../../x\n---\n", ContentError, r"about\.md:2: permalink"),
     ("about.md", "---\n---\n{{ site.nope }}\n", ContentError, r"about\.md:3: \{\{ site\.nope \}\}"),
     (
         "about.md",
@@ -169,8 +169,8 @@ BAD_INPUTS = [
     ("news.md", b"\xff\xfe", ContentError, r"news\.md: not UTF-8 text"),
     ("_posts/hello.md", "---\n---\nx\n", ContentError, r"hello\.md: expected a post name"),
     ("_data/meetings.yml", "meetings: [1]\n", SnapshotError, r"meetings\.yml: meetings\[0\]"),
-    ("_data/meetings.yml", "meetings: [\n", SnapshotError, r"meetings\.yml: not valid YAML"),
-    ("_config.yml", "title: [\n", ConfigError, r"_config\.yml: not valid YAML"),
+    ("_data/meetings.yml", "meetings: [\n", SnapshotError, r"meetings\.yml:2: not valid YAML"),
+    ("_config.yml", "title: [\n", ConfigError, r"_config\.yml:2: not valid YAML"),
     ("index.html", "<p>clash</p>", ContentError, r"index\.html and .*index\.md would both"),
 ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -188,6 +189,17 @@ def test_control_characters_are_dropped() -> None:
     event = events(ical)[0]
     assert event["SUMMARY"] == "ABC"
     assert event["LOCATION"] == "Room 1"
+
+
+def test_description_starts_with_the_label_and_its_message() -> None:
+    """A cancelled meeting's DESCRIPTION says why, as plain text, markup and all."""
+    off = meeting(
+        "7", status=Status.CANCELLED, label="Not happening", label_message="Postponed; " + HOSTILE
+    )
+    assert str(events(render([off]))[0]["DESCRIPTION"]) == (
+        f"Not happening: Postponed; {HOSTILE}\nIndico: https://indico.cern.ch/event/7/"
+    )
+    assert build_description(replace(off, label_message="")).startswith("Not happening.\n")
 
 
 def test_description_lists_talks_and_link_without_html() -> None:

@@ -90,7 +90,7 @@ indico:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("title: [unclosed", "not valid YAML"),
+        ("title: [unclosed", r"_config\.yml:2: not valid YAML: did not find expected"),
         ("- a list", "expected a mapping"),
         ("title: x\n", "indico: expected a mapping with 'sources'"),
         ("indico:\n  sources: []\n", "indico.sources: expected a list"),
@@ -130,6 +130,116 @@ indico:
     with pytest.raises(ConfigError) as caught:
         load_config(write(tmp_path, text))
     assert str(caught.value) == (
-        f"{tmp_path / '_config.yml'}: not valid YAML: "
-        "line 7: key 'subcategories' given twice (first on line 6)"
+        f"{tmp_path / '_config.yml'}:7: not valid YAML: "
+        "key 'subcategories' given twice (first on line 6)"
     )
+
+
+def site_config(**keys: object) -> dict[str, object]:
+    """A minimal valid config with `keys` added."""
+    return {"indico": {"sources": [{"url": "http://127.0.0.1:8000", "category": 7}]}, **keys}
+
+
+GOT = "expected http(s)://HOST such as https://gnn-ml-wg.github.io, got"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "https://not a url",
+            f"url: 'not a url' is not a valid host name: {GOT} 'https://not a url'",
+        ),
+        ("https://", f"url: no host name: {GOT} 'https://'"),
+        ("https://x.org?q=1#f", f"url: no '?' or '#' allowed: {GOT} 'https://x.org?q=1#f'"),
+        ("https://x.org#", f"url: no '?' or '#' allowed: {GOT} 'https://x.org#'"),
+        (
+            "https://x.org/wg-site/",
+            "url: no path allowed (a project site's path goes in baseurl: /wg-site): "
+            f"{GOT} 'https://x.org/wg-site/'",
+        ),
+        ("ftp://x.org", f"url: not an http(s) URL: {GOT} 'ftp://x.org'"),
+        ("x.org", f"url: not an http(s) URL: {GOT} 'x.org'"),
+        ("https://x.org:99999", f"url: not a valid host or port: {GOT} 'https://x.org:99999'"),
+        ("https://u@x.org", f"url: 'u@x.org' is not a valid host name: {GOT} 'https://u@x.org'"),
+        ("https://-x.org", f"url: '-x.org' is not a valid host name: {GOT} 'https://-x.org'"),
+        ("https://x..org", f"url: 'x..org' is not a valid host name: {GOT} 'https://x..org'"),
+    ],
+)
+def test_a_bad_site_url_is_one_line_naming_the_key(url: str, expected: str) -> None:
+    """The site url is an http(s) origin: a valid host, no path, query or fragment."""
+    with pytest.raises(ConfigError) as caught:
+        parse_config(site_config(url=url), path=Path("site_src/_config.yml"))
+    assert str(caught.value) == f"site_src/_config.yml: {expected}"
+
+
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [
+        ("https://x.org/", "https://x.org"),
+        ("http://127.0.0.1:4000", "http://127.0.0.1:4000"),
+        ("https://[::1]:8080", "https://[::1]:8080"),
+        ("https://bücher.example", "https://bücher.example"),
+        ("", ""),
+    ],
+)
+def test_good_site_urls_are_kept(url: str, kept: str) -> None:
+    """A host, IP address or internationalised name, with a port, is a site url."""
+    assert parse_config(site_config(url=url), path=Path("x")).url == kept
+
+
+@pytest.mark.parametrize(
+    "baseurl", ["wg", "/wg?x", "/wg#x", "/a b", "/a/../b", "/..", "/./x", "//wg"]
+)
+def test_a_bad_baseurl_is_one_line_naming_the_key(baseurl: str) -> None:
+    """baseurl is '' or a plain path from '/': no query, fragment, spaces or dot segments."""
+    with pytest.raises(ConfigError) as caught:
+        parse_config(site_config(baseurl=baseurl), path=Path("site_src/_config.yml"))
+    assert str(caught.value) == (
+        "site_src/_config.yml: baseurl: expected '' or a path such as /wg-site (starting with "
+        "'/'; letters, digits, '.', '_', '~', '-'; no '?', '#', spaces or '..'), "
+        f"got {baseurl!r}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("baseurl", "kept"), [("/", ""), ("/wg/", "/wg"), (" /a/b.c ", "/a/b.c"), (None, "")]
+)
+def test_baseurl_is_normalised(baseurl: str | None, kept: str) -> None:
+    """A trailing slash goes; '/' alone is the root."""
+    assert parse_config(site_config(baseurl=baseurl), path=Path("x")).baseurl == kept
+
+
+def test_the_category_id_and_link_come_from_the_first_source() -> None:
+    """Pages see the sync's category: {{ site.indico_category_id }} and _url, for any Indico."""
+    config = parse_config(
+        {
+            "indico": {
+                "sources": [
+                    {"url": "http://127.0.0.1:8000/", "category": "42"},
+                    {"url": "https://indico.cern.ch", "category": 14703},
+                ]
+            }
+        },
+        path=Path("x"),
+    )
+    assert config.site["indico_category_id"] == 42
+    assert config.site["indico_category_url"] == "http://127.0.0.1:8000/category/42/"
+
+
+def test_an_explicit_category_id_must_agree_with_the_sources() -> None:
+    """The same id written twice is fine; a different one is an error naming both keys."""
+    assert (
+        parse_config(site_config(indico_category_id=7), path=Path("x")).site["indico_category_id"]
+        == 7
+    )
+    with pytest.raises(ConfigError) as caught:
+        parse_config(site_config(indico_category_id=14703), path=Path("site_src/_config.yml"))
+    assert str(caught.value) == (
+        "site_src/_config.yml: indico_category_id: '14703' disagrees with indico.sources[0], "
+        "which gives 7; remove indico_category_id: it is derived from indico.sources[0]"
+    )
+    with pytest.raises(ConfigError, match=r"indico_category_url: 'https://indico\.cern\.ch/"):
+        parse_config(
+            site_config(indico_category_url="https://indico.cern.ch/category/7/"), path=Path("x")
+        )

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from helpers import EXAMPLE_SITE
 
 from indico_sync.cli import main
 from indico_sync.config import Source
@@ -74,7 +75,7 @@ def test_cli_sync_then_build_against_the_real_server(
 ) -> None:
     """The real CLI syncs the category, a re-sync changes nothing, and the site builds."""
     site = tmp_path / "site_src"
-    shutil.copytree(ROOT / "site_src", site)
+    shutil.copytree(EXAMPLE_SITE, site)
     (site / SNAPSHOT_PATH).unlink()
     config = (site / "_config.yml").read_text(encoding="utf-8")
     config = config.replace("url: https://indico.cern.ch", f"url: {source.url}")

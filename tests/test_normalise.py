@@ -112,6 +112,47 @@ def test_person_name_falls_back_to_full_name() -> None:
     assert person_name({"first_name": "Łukasz", "last_name": "Kreczko"}) == "Łukasz Kreczko"
 
 
+@pytest.mark.parametrize(
+    ("full_name", "shown"),
+    [
+        ("Dr. BURKHARDT, Helmut", "Helmut BURKHARDT"),
+        ("Mr Koutsakis, Ilias", "Ilias Koutsakis"),
+        ("Prof. Dr. SMITH, Jane", "Jane SMITH"),
+        ("prof dr Smith, Jane", "Jane Smith"),
+        ("Mme DUPONT, Marie", "Marie DUPONT"),
+        ("Mrs. Brown, Ann", "Ann Brown"),
+        ("MS Green, Eve", "Eve Green"),
+        ("Miss Marple, Jane", "Jane Marple"),
+        ("Mx Doe, Sam", "Sam Doe"),
+        ("Prof.Dr.Einstein, Albert", "Albert Einstein"),
+        ("BURKHARDT, Dr. Helmut", "Helmut BURKHARDT"),
+        ("Dr. Helmut Burkhardt", "Helmut Burkhardt"),
+        ("Drake, John", "John Drake"),  # a name that starts like a title stays
+        ("Mrsic, Ana", "Ana Mrsic"),
+        ("Ms, Ann", "Ann Ms"),  # nothing but a title is kept as it is
+    ],
+)
+def test_honorifics_from_old_indico_are_dropped(full_name: str, shown: str) -> None:
+    """Indico before 3.0 sends only fullName, title first: "Dr. BURKHARDT, Helmut"."""
+    assert person_name({"fullName": full_name}) == shown
+
+
+def test_old_indico_speakers_are_shown_without_titles() -> None:
+    """A contribution of an old server (fullName only) lists its speakers untitled."""
+    event = event_41()
+    contribution = event["contributions"][0]
+    speakers = [
+        {"_type": "ContributionParticipation", "fullName": "Dr. BURKHARDT, Helmut"},
+        {"fullName": "Prof. Mme. DUPONT, Marie", "affiliation": "CNRS"},
+    ]
+    event["contributions"] = [{**contribution, "speakers": speakers}]
+    talk = normalise_event(event, source=SOURCE).talks[0]
+    assert [(p.name, p.affiliation) for p in talk.speakers] == [
+        ("Helmut BURKHARDT", ""),
+        ("Marie DUPONT", "CNRS"),
+    ]
+
+
 def test_hostile_title_is_kept_as_text() -> None:
     """The normaliser stores the title verbatim; escaping is the renderer's job."""
     meeting = normalise_events(results("event_tricky_html.json"), source=SOURCE, category_id=None)
@@ -174,6 +215,27 @@ def test_cancelled_and_postponed_events_are_kept_and_marked() -> None:
     assert normalise_event(postponed, source=SOURCE).status is Status.POSTPONED
     assert normalise_event(other, source=SOURCE).label == "Open"
     assert normalise_event(event, source=SOURCE).status is Status.SCHEDULED
+
+
+def test_a_labels_message_is_stored_with_the_label() -> None:
+    """Indico's label message ("Postponed to next month") is kept, whitespace collapsed."""
+    event = results("categ_reader_token_contribs.json")[0]
+    label = {
+        "title": "Not happening",
+        "color": "red",
+        "is_event_not_happening": True,
+        "message": "Postponed\n to next   month",
+    }
+    meeting = normalise_event({**event, "label": label}, source=SOURCE)
+    assert (meeting.status, meeting.label, meeting.label_message) == (
+        Status.CANCELLED,
+        "Not happening",
+        "Postponed to next month",
+    )
+    for odd in (None, 42, ["x"], ""):
+        odd_label = {**label, "message": odd}
+        assert normalise_event({**event, "label": odd_label}, source=SOURCE).label_message == ""
+    assert normalise_event({**event, "label": None}, source=SOURCE).label_message == ""
 
 
 def test_old_servers_cancelled_title() -> None:

@@ -108,7 +108,7 @@ def test_permalink_sets_the_url(permalink: str, url: str) -> None:
 )
 def test_a_hostile_permalink_is_refused_naming_the_file(permalink: object) -> None:
     """Nothing in front matter can point a page outside the output folder."""
-    with pytest.raises(ContentError, match=r"site_src/about\.md: line 2: permalink: "):
+    with pytest.raises(ContentError, match=r"site_src/about\.md:2: permalink: "):
         parse(f"---\npermalink: {permalink!r}\n---\nx\n")
 
 
@@ -173,9 +173,9 @@ def test_parse_pages_reads_pages_then_posts_with_one_markdown() -> None:
             r"site_src/about\.md:1: front matter opens with '---' but never",
         ),
         ("---\n- a list\n---\nx\n", r"site_src/about\.md: front matter must be a mapping"),
-        ("---\nlayout: nope\n---\nx\n", r"about\.md: line 2: layout: unknown layout 'nope' \("),
-        ("---\ntitle: x\norder: first\n---\nx\n", r"line 3: order: expected a whole number"),
-        ("---\ntitle: {a: 1}\n---\nx\n", r"line 2: title: expected text, got dict"),
+        ("---\nlayout: nope\n---\nx\n", r"about\.md:2: layout: unknown layout 'nope' \("),
+        ("---\ntitle: x\norder: first\n---\nx\n", r"about\.md:3: order: expected a whole number"),
+        ("---\ntitle: {a: 1}\n---\nx\n", r"about\.md:2: title: expected text, got dict"),
     ],
 )
 def test_malformed_front_matter_names_file_and_line(text: str, message: str) -> None:
@@ -186,7 +186,7 @@ def test_malformed_front_matter_names_file_and_line(text: str, message: str) -> 
 
 def test_every_front_matter_problem_is_reported_at_once() -> None:
     """Two bad keys: both in the one message."""
-    with pytest.raises(ContentError, match=r"line 2: layout: .*; line 3: order: "):
+    with pytest.raises(ContentError, match=r"about\.md:2: layout: .*; \S*about\.md:3: order: "):
         parse("---\nlayout: x\norder: y\n---\nz\n")
 
 

@@ -17,7 +17,7 @@ from indico_sync.calendar import render_meetings_calendar
 from indico_sync.config import Config, parse_config
 from indico_sync.errors import ContentError, RenderError
 from indico_sync.liquid import include_marker
-from indico_sync.meetings import Meeting, Person, Talk
+from indico_sync.meetings import Meeting, Person, Status, Talk
 from indico_sync.pages import Page
 from indico_sync.site import render_site
 
@@ -68,6 +68,24 @@ def render(
 
 
 # --- the whole site --------------------------------------------------------------------
+
+
+def test_a_label_message_is_shown_escaped_next_to_the_label() -> None:
+    """'Not happening' with its message, on the Home row, as text."""
+    off = meeting(
+        1,
+        datetime(2026, 12, 4, 15, tzinfo=ZURICH),
+        status=Status.CANCELLED,
+        label="Not happening",
+        label_message=HOSTILE,
+    )
+    html = render(meetings=[off])["index.html"].decode()
+    escaped = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#34;quotes&#34;"
+    assert (
+        '<span class="badge badge-status">Not happening</span>'
+        f'<span class="note status-message">{escaped}</span>'
+    ) in html
+    assert "<script>alert" not in html
 
 
 def test_indico_text_is_always_escaped() -> None:

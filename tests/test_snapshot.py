@@ -16,11 +16,13 @@ from indico_sync.errors import SnapshotError, SyncRefused
 from indico_sync.meetings import Meeting
 from indico_sync.normalise import normalise_events
 from indico_sync.snapshot import (
+    HEADER,
     check_removals,
     diff_meetings,
     load_snapshot,
     merge_meetings,
     parse_snapshot,
+    plural,
     render_snapshot,
 )
 
@@ -74,10 +76,12 @@ def test_missing_snapshot_is_empty(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("meetings: [", "not valid YAML"),
+        ("meetings: [", r"\.yml:2: not valid YAML: did not find expected node content; restore"),
         ("- 1", "expected a mapping with a 'meetings' list"),
+        ("version: 1\n", "expected a mapping with a 'meetings' list; restore it from git"),
+        ('{"version": 1}', "expected a mapping with a 'meetings' list"),
         ("version: 9\nmeetings: []", "version 9 is not 1"),
-        ("meetings:\n- {id: '1'}", r"meetings\[0\]: 'timezone: missing'"),
+        ("meetings:\n- {id: '1'}", r"meetings\[0\]: timezone: missing$"),
         (
             "meetings:\n- {id: '1', timezone: UTC, url: u, title: t, source: s, "
             "start: yesterday, end: '2026-01-01T10:00:00+00:00'}",
@@ -99,7 +103,9 @@ def test_invalid_snapshots_name_file_entry_and_key(text: str, expected: str) -> 
     """A broken snapshot is one error naming the file, the entry and the key."""
     with pytest.raises(SnapshotError, match=expected) as caught:
         parse_snapshot(text, path=Path("site_src/_data/meetings.yml"))
-    assert str(caught.value).startswith("site_src/_data/meetings.yml: ")
+    assert str(caught.value).startswith(
+        ("site_src/_data/meetings.yml: ", "site_src/_data/meetings.yml:2: ")
+    )
 
 
 def test_diff_reports_added_updated_removed() -> None:
@@ -156,3 +162,63 @@ def test_hand_edited_block_yaml_is_still_read() -> None:
     data = yaml.safe_load(render_snapshot(original))
     block = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
     assert parse_snapshot(block, path=Path("m.yml")) == original
+
+
+@pytest.mark.parametrize("text", ["", "\n \n", "# a comment\n", None])
+def test_an_empty_snapshot_is_an_error(tmp_path: Path, text: str | None) -> None:
+    """A zero-byte (or comments-only) snapshot is not 'no meetings': it names the file."""
+    path = tmp_path / "_data" / "meetings.yml"
+    path.parent.mkdir()
+    path.write_text(render_snapshot([])[: len(HEADER)] if text is None else text, "utf-8")
+    with pytest.raises(SnapshotError) as caught:
+        load_snapshot(tmp_path)
+    assert str(caught.value) == (
+        f"{path}: empty, expected a mapping with a 'meetings' list; "
+        f"restore it from git: git checkout -- {path}"
+    )
+
+
+def test_only_an_empty_meetings_list_means_no_meetings() -> None:
+    """`"meetings": []`, as sync writes it for a category without events, is no meetings."""
+    assert parse_snapshot(render_snapshot([]), path=Path("m.yml")) == []
+
+
+@pytest.mark.parametrize(
+    ("cut", "expected"),
+    [
+        (300, r"^m\.yml:10:7: the file ends early \(cut off\?\): Unterminated string; "),
+        (-3, r"^m\.yml:\d+:\d+: the file ends early \(cut off\?\): Expecting ',' delimiter; "),
+        (len(HEADER) + 2, r"^m\.yml:5:1: the file ends early \(cut off\?\): Expecting property"),
+    ],
+)
+def test_a_truncated_snapshot_is_reported_in_json_terms(cut: int, expected: str) -> None:
+    """A snapshot cut off mid-write is an error with its line and column, not a YAML message."""
+    text = render_snapshot(meetings())[:cut]
+    with pytest.raises(SnapshotError, match=expected) as caught:
+        parse_snapshot(text, path=Path("m.yml"))
+    assert str(caught.value).endswith("restore it from git: git checkout -- m.yml")
+    assert "YAML" not in str(caught.value)
+
+
+def test_broken_json_names_line_and_column() -> None:
+    """A JSON snapshot with a missing ':' says where, in JSON's terms."""
+    text = render_snapshot(meetings()).replace('"title": ', '"title" ', 1)
+    line = text.split("\n").index(next(x for x in text.split("\n") if '"title" ' in x)) + 1
+    with pytest.raises(SnapshotError, match=rf"^m\.yml:{line}:15: not valid JSON: Expecting ':'"):
+        parse_snapshot(text, path=Path("m.yml"))
+
+
+def test_counts_are_pluralised() -> None:
+    """'1 meeting', never '1 meetings'; zero and many take the plural."""
+    assert [plural(n, "meeting") for n in (0, 1, 2)] == ["0 meetings", "1 meeting", "2 meetings"]
+
+
+def test_the_label_message_round_trips_and_old_snapshots_still_load() -> None:
+    """The label message is stored; a snapshot without it (as before) loads with ""."""
+    original = [replace(m, label="Not happening", label_message="Postponed") for m in meetings()]
+    text = render_snapshot(original)
+    assert '\n      "label_message": "Postponed",\n' in text
+    assert parse_snapshot(text, path=Path("m.yml")) == original
+    old = render_snapshot(meetings())
+    assert "label_message" not in old  # only written when there is one: no churn
+    assert all(m.label_message == "" for m in parse_snapshot(old, path=Path("m.yml")))
