@@ -26,6 +26,7 @@ from indico_sync.calendar import (
     write_event,
 )
 from indico_sync.meetings import Meeting, MeetingType, Person, Status, Talk
+from indico_sync.untrusted import is_web_url
 
 ZURICH = ZoneInfo("Europe/Zurich")
 CHICAGO = ZoneInfo("America/Chicago")
@@ -305,7 +306,7 @@ def icalendar_event(m: Meeting) -> bytes:
         summary=_text(_PREFIX[m.status] + m.title),
         description=build_description(m),
         location=_text(build_location(m)) or None,
-        url=m.url,
+        url=m.url if is_web_url(m.url) else None,
         categories=[_text(m.category)] if m.category else (),
     )
     event.add("status", _STATUS[m.status])
