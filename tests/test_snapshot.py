@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
+from helpers import alias_bomb
 
 from indico_sync.errors import SnapshotError, SyncRefused
 from indico_sync.meetings import Meeting
@@ -156,3 +158,20 @@ def test_hand_edited_block_yaml_is_still_read() -> None:
     data = yaml.safe_load(render_snapshot(original))
     block = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
     assert parse_snapshot(block, path=Path("m.yml")) == original
+
+
+def test_an_alias_bomb_in_a_hand_edited_snapshot_is_one_quick_error() -> None:
+    """The snapshot never uses aliases: refused at once, naming the line."""
+    started = time.perf_counter()
+    with pytest.raises(SnapshotError) as caught:
+        parse_snapshot(alias_bomb(), path=Path("site_src/_data/meetings.yml"))
+    assert time.perf_counter() - started < 1
+    assert str(caught.value) == (
+        "site_src/_data/meetings.yml:2: YAML aliases (*name) are not accepted; write the value out"
+    )
+
+
+def test_deeply_nested_json_is_an_error_not_a_crash() -> None:
+    """200,000 nested brackets overflow the JSON parser's recursion: one SnapshotError."""
+    with pytest.raises(SnapshotError, match="nested too deeply"):
+        parse_snapshot("[" * 200_000 + "]" * 200_000, path=Path("meetings.yml"))
