@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from icalendar import Calendar, Event
 
 from indico_sync import __version__
@@ -216,6 +217,20 @@ def test_location_url_categories_and_stamp() -> None:
     only_type = events(render([meeting("6", type=MeetingType.ZOOM)]))[0]
     assert only_type["LOCATION"] == "Zoom"
     assert "LOCATION" not in events(render([meeting("8")]))[0]
+
+
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)//event/5/", "data:text/html,<script>x</script>", "event/5/"]
+)
+def test_only_http_event_urls_are_written(url: str) -> None:
+    """Indico's event URL is untrusted: anything but http(s) is left out, URL and description."""
+    ical = render([meeting("5", url=url)])
+    assert b"URL:http" not in ical.split(b"BEGIN:VEVENT")[1]
+    assert url.split(":")[0].encode() not in ical.split(b"BEGIN:VEVENT")[1]
+    event = events(ical)[0]
+    assert "URL" not in event and "Indico:" not in str(event["DESCRIPTION"])
+    assert ical == render([meeting("5", url=url)])  # still one stable UID
+    assert ical.count(b"UID:") == 1
 
 
 def test_end_before_start_does_not_crash() -> None:
