@@ -105,7 +105,7 @@ def is_fresh(manifest: Manifest | None, *, print_: str, now: datetime, out: Path
 def load_manifest(out: Path) -> Manifest | None:
     """The manifest of the last build, or None when missing or unreadable."""
     try:
-        data = json.loads(manifest_path(out).read_text(encoding="utf-8"))
+        data = json.loads(load_regular(manifest_path(out), limit=2**26))
         if data.pop("format") != FORMAT:
             return None
         data["outputs"] = {k: (v[0], v[1]) for k, v in data["outputs"].items()}

@@ -40,7 +40,10 @@ MAX_RETRY_AFTER = 60.0
 MAX_WORKERS = 8
 _SECRET_PARAMS = frozenset({"ak", "apikey", "signature", "token", "user_token", "access_token"})
 _SCOPE = "'Classic API (read only)'"
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE_ESCAPE = re.compile(  # a high half not followed by a low one, or vice versa
+    rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])"
+    rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _LOG = logging.getLogger(__name__)
 
@@ -263,7 +266,7 @@ def _parse_results(response: httpx.Response, *, shown: str, base: str) -> list[d
         raise IndicoBadResponse(f"{shown}: not valid JSON: {_one_line(exc)}") from exc
     except RecursionError as exc:
         raise IndicoBadResponse(f"{shown}: not valid JSON: nested too deeply") from exc
-    if _SURROGATE_ESCAPE.search(response.content):
+    if _LONE_SURROGATE_ESCAPE.search(response.content):  # emoji come as whole pairs
         _replace_lone_surrogates(data)
     results = data.get("results") if isinstance(data, dict) else None
     if not isinstance(results, list):
