@@ -32,11 +32,12 @@ from indico_sync.cache import (
     output_state,
     render_manifest,
 )
-from indico_sync.errors import ConfigError, ContentError, RenderError
+from indico_sync.errors import ConfigError, ContentError, IndicoSyncError, RenderError
+from indico_sync.untrusted import load_regular
 from indico_sync.writer import write_site, write_text
 
 if TYPE_CHECKING:
-    from jinja2 import Environment
+    from jinja2 import BaseLoader, Environment
 
     from indico_sync.config import Config
     from indico_sync.meetings import Meeting
@@ -254,12 +255,12 @@ def resolve_now(value: str | None, environ: Mapping[str, str]) -> datetime:
 
 def load_templates(folder: Path) -> Environment:
     """The one Jinja environment: autoescape on, StrictUndefined (a missing value fails)."""
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+    from jinja2 import Environment, StrictUndefined
 
     if not folder.is_dir():
         raise RenderError(f"{folder}: templates folder not found (use --templates)")
     return Environment(
-        loader=FileSystemLoader(folder),
+        loader=_template_loader(folder),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -267,6 +268,43 @@ def load_templates(folder: Path) -> Environment:
         keep_trailing_newline=True,
         auto_reload=False,
     )
+
+
+def _template_loader(folder: Path) -> BaseLoader:
+    """Templates from `folder`, read as the site's files are (see `load_template_source`)."""
+    from jinja2 import BaseLoader
+
+    class Loader(BaseLoader):
+        def __init__(self) -> None:
+            self.searchpath = [str(folder)]  # named in "template not found" messages
+
+        def get_source(
+            self, environment: Environment, template: str
+        ) -> tuple[str, str, Callable[[], bool]]:
+            path, text = load_template_source(folder, template)
+            return text, str(path), lambda: True
+
+    return Loader()
+
+
+def load_template_source(folder: Path, name: str) -> tuple[Path, str]:
+    """One template's path and text. Jinja's own FileSystemLoader follows any link: a
+    committed `templates/404.html -> /proc/self/environ` would publish INDICO_TOKEN.
+    Here a link is followed only when it stays inside the templates folder, and only
+    a regular file is read."""
+    from jinja2 import TemplateNotFound
+    from jinja2.loaders import split_template_path
+
+    path = folder.joinpath(*split_template_path(name))  # refuses '..'
+    real = path.resolve()
+    if not real.is_relative_to(folder.resolve()):
+        raise RenderError(
+            f"{path}: a symbolic link leading out of {folder}; not read "
+            "(a template may only link to another file in the templates folder)"
+        )
+    if not real.exists():
+        raise TemplateNotFound(name)
+    return path, _read_text(real, error=RenderError, shown=path)
 
 
 def load_assets(folder: Path) -> dict[str, bytes]:
@@ -291,7 +329,7 @@ def load_site_files(source: Path, *, skip: Path | None = None) -> SiteFiles:
             pages.append(SourceFile(path=path, name=name, text=_read_text(path)))
         else:
             static[name] = _read_bytes(path)
-    posts = sorted(p for p in (source / POSTS).glob("*") if p.suffix in MARKDOWN_SUFFIXES)
+    posts = [p for p in _posts(source / POSTS) if p.suffix in MARKDOWN_SUFFIXES]
     return SiteFiles(
         pages=tuple(pages),
         posts=tuple(
@@ -301,26 +339,54 @@ def load_site_files(source: Path, *, skip: Path | None = None) -> SiteFiles:
     )
 
 
+def _posts(folder: Path) -> list[Path]:
+    """The files directly in `_posts/`, sorted, symlinks skipped as in `_walk`."""
+    if _skipped_link(folder) or not folder.is_dir():
+        return []
+    names = sorted(entry.name for entry in os.scandir(folder) if entry.name[0] != ".")
+    return [folder / name for name in names if not _skipped_link(folder / name)]
+
+
 def _walk(root: Path, *, skip: Path | None) -> Iterator[Path]:
-    """Files to publish, sorted; symlinks are skipped, as GitHub Pages does."""
+    """Files to publish, sorted. Symbolic links (to files or folders) are skipped with a
+    warning, as GitHub Pages does: a committed link may lead anywhere, such as to
+    `/proc/self/environ`, which holds INDICO_TOKEN."""
     for folder, dirs, files in os.walk(root):
         here = Path(folder)
-        dirs[:] = sorted(d for d in dirs if d[0] not in "._" and (here / d).absolute() != skip)
+        dirs[:] = [
+            d
+            for d in sorted(dirs)
+            if d[0] not in "._" and (here / d).absolute() != skip and not _skipped_link(here / d)
+        ]
         for name in sorted(files):
-            if name[0] not in "._" and not (here / name).is_symlink():
+            if name[0] not in "._" and not _skipped_link(here / name):
                 yield here / name
 
 
-def _read_bytes(path: Path) -> bytes:
+def _skipped_link(path: Path) -> bool:
+    if not path.is_symlink():
+        return False
+    log.warning("%s: a symbolic link; not read or published (only regular files are)", path)
+    return True
+
+
+def _read_bytes(
+    path: Path, *, error: type[IndicoSyncError] = ContentError, shown: Path | None = None
+) -> bytes:
+    """A regular file's bytes; a FIFO, device or link is an `error` naming the path."""
     try:
-        return path.read_bytes()
+        return load_regular(path)
+    except ValueError as exc:
+        raise error(f"{shown or path}: {exc}") from exc
     except OSError as exc:
-        raise ContentError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+        raise error(f"{shown or path}: cannot read: {exc.strerror or exc}") from exc
 
 
-def _read_text(path: Path) -> str:
+def _read_text(
+    path: Path, *, error: type[IndicoSyncError] = ContentError, shown: Path | None = None
+) -> str:
     try:
-        text = _read_bytes(path).decode("utf-8")
+        text = _read_bytes(path, error=error, shown=shown).decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ContentError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        raise error(f"{shown or path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     return text.removeprefix("\ufeff").replace("\r\n", "\n")

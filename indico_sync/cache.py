@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import indico_sync
 from indico_sync.meetings import Meeting
+from indico_sync.untrusted import load_regular
 
 FORMAT = 1
 
@@ -46,13 +48,24 @@ def fingerprint(folders: Iterable[Path], *, skip: Path | None) -> str:
     for folder in [*folders, package]:
         for path in _files(folder, skip=skip):
             digest.update(str(path).encode() + b"\0")
-            if folder == package:
-                stat = path.stat()  # code: size and mtime are enough, and cheaper
-                digest.update(f"{stat.st_size}:{stat.st_mtime_ns}".encode())
-            else:
-                digest.update(path.read_bytes())
+            digest.update(_content(path, read=folder != package))  # code: stat is enough
             digest.update(b"\0")
     return digest.hexdigest()
+
+
+def _content(path: Path, *, read: bool) -> bytes:
+    """What of one file goes into the fingerprint: its bytes if `read` and it is a
+    regular file of sane size; else its type, size and time. A link gives its target's
+    name and is never followed (it may lead to `/dev/zero`, which never ends)."""
+    info = os.lstat(path)
+    if stat.S_ISLNK(info.st_mode):
+        return b"link:" + os.fsencode(path.readlink())
+    if read:
+        try:
+            return load_regular(path)
+        except (ValueError, OSError):
+            pass  # not a regular file, too big or unreadable: the build itself says so
+    return f"{info.st_mode}:{info.st_size}:{info.st_mtime_ns}".encode()
 
 
 def now_span(meetings: Sequence[Meeting], now: datetime) -> tuple[float, float]:
@@ -75,8 +88,8 @@ def output_state(out: Path) -> dict[str, tuple[int, int]]:
     """Every file in the output folder, with its size and modification time."""
     state = {}
     for path in _files(out, skip=None):
-        stat = path.stat()
-        state[path.relative_to(out).as_posix()] = (stat.st_size, stat.st_mtime_ns)
+        info = path.stat()
+        state[path.relative_to(out).as_posix()] = (info.st_size, info.st_mtime_ns)
     return state
 
 
@@ -92,7 +105,7 @@ def is_fresh(manifest: Manifest | None, *, print_: str, now: datetime, out: Path
 def load_manifest(out: Path) -> Manifest | None:
     """The manifest of the last build, or None when missing or unreadable."""
     try:
-        data = json.loads(manifest_path(out).read_text(encoding="utf-8"))
+        data = json.loads(load_regular(manifest_path(out), limit=2**26))
         if data.pop("format") != FORMAT:
             return None
         data["outputs"] = {k: (v[0], v[1]) for k, v in data["outputs"].items()}

@@ -29,6 +29,7 @@ from icalendar.timezone.tzid import tzid_from_tzinfo
 
 from indico_sync import __version__
 from indico_sync.meetings import Meeting, Status, find_zone, sort_meetings
+from indico_sync.untrusted import is_web_url
 
 if TYPE_CHECKING:
     from indico_sync.config import Config
@@ -122,7 +123,8 @@ def write_event(meeting: Meeting) -> bytes:
     if location:
         lines.append(_fold("LOCATION:" + _escape(location)))
     lines.append(b"STATUS:" + _STATUS[meeting.status].encode())
-    lines.append(_fold("URL:" + _CONTROL.sub("", meeting.url.replace("\n", ""))))  # \r is a control
+    if is_web_url(meeting.url):  # never javascript: or such (Indico data is untrusted)
+        lines.append(_fold("URL:" + _CONTROL.sub("", meeting.url.replace("\n", ""))))
     lines.append(b"END:VEVENT\r\n")
     return b"\r\n".join(lines)
 
@@ -193,7 +195,8 @@ def build_location(meeting: Meeting) -> str:
 
 
 def build_description(meeting: Meeting) -> str:
-    """Plain text: status label (and its message), the talks one per line, then the link.
+    """Plain text: status label (and its message), the talks one per line, then the
+    Indico link (http(s) only).
 
     Indico's description is HTML and untrusted; it is left out rather than
     stripped, since calendar apps render this field in many different ways.
@@ -205,7 +208,8 @@ def build_description(meeting: Meeting) -> str:
     for talk in meeting.talks:
         speakers = ", ".join(person.name for person in talk.speakers)
         lines.append(f"• {talk.title}: {speakers}" if speakers else f"• {talk.title}")
-    lines.append(f"Indico: {meeting.url}")
+    if is_web_url(meeting.url):
+        lines.append(f"Indico: {meeting.url}")
     return _text("\n".join(lines))
 
 

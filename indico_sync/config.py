@@ -21,6 +21,7 @@ import yaml
 
 from indico_sync.errors import ConfigError
 from indico_sync.meetings import MeetingType, Override, find_zone
+from indico_sync.untrusted import ALIAS_HINT, first_alias, load_regular, quote
 
 CONFIG_NAME = "_config.yml"
 _TYPES = ", ".join(t.value for t in MeetingType)
@@ -83,11 +84,15 @@ def load_config(source_dir: Path) -> Config:
     """Read `<source_dir>/_config.yml` and validate it."""
     path = source_dir / CONFIG_NAME
     try:
-        text = path.read_text(encoding="utf-8")
+        text = load_regular(path).decode("utf-8")
     except FileNotFoundError as exc:
         raise ConfigError(f"{path}: not found (is --source the site folder?)") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    except ValueError as exc:  # a link, FIFO or device
+        raise ConfigError(f"{path}: {exc}") from exc
+    if (line := first_alias(text)) is not None:
+        raise ConfigError(f"{path}:{line}: {ALIAS_HINT}")
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506  # a CSafeLoader
     except yaml.YAMLError as exc:
@@ -110,7 +115,7 @@ class _UniqueKeyLoader(yaml.CSafeLoader):
                 raise yaml.constructor.ConstructorError(
                     None,
                     None,
-                    f"key {key!r} given twice (first on line {seen[key]})",
+                    f"key {quote(key)} given twice (first on line {seen[key]})",
                     key_node.start_mark,
                 )
             seen[key] = key_node.start_mark.line + 1
@@ -208,7 +213,7 @@ def _parse_source(raw: object, where: str, problems: list[str]) -> Source | None
     if isinstance(category, str) and category.isdigit():
         category = int(category)
     if not isinstance(category, int) or isinstance(category, bool) or category <= 0:
-        problems.append(f"{where}.category: expected a positive category id, got {category!r}")
+        problems.append(f"{where}.category: expected a positive category id, got {quote(category)}")
         category = None
     subcategories = _boolean(raw, "subcategories", where, problems)
     if url is None or category is None:
@@ -224,7 +229,7 @@ def _parse_overrides(value: object, problems: list[str]) -> dict[str, Override]:
         return {}
     overrides = {}
     for key, raw in value.items():
-        where = f"indico.overrides[{key!r}]"
+        where = f"indico.overrides[{quote(key)}]"
         if not isinstance(raw, dict):
             problems.append(f"{where}: expected a mapping such as {{type: zoom}}")
             continue
@@ -247,7 +252,7 @@ def _meeting_type(value: object, where: str, problems: list[str]) -> MeetingType
     try:
         return MeetingType(str(value).strip().lower().replace(" ", "_").replace("-", "_"))
     except ValueError:
-        problems.append(f"{where}: expected one of {_TYPES}, got {value!r}")
+        problems.append(f"{where}: expected one of {_TYPES}, got {quote(value)}")
         return None
 
 
@@ -257,7 +262,7 @@ def _timezone(value: object, where: str, problems: list[str]) -> ZoneInfo | None
     zone = find_zone(str(value))
     if zone is None:
         problems.append(
-            f"{where}: expected a tz database name such as Europe/Zurich, got {value!r}"
+            f"{where}: expected a tz database name such as Europe/Zurich, got {quote(value)}"
         )
     return zone
 
@@ -348,14 +353,14 @@ def _integer(
 ) -> int:
     value = data.get(key, default)
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        problems.append(f"{where}.{key}: expected a whole number >= 0, got {value!r}")
+        problems.append(f"{where}.{key}: expected a whole number >= 0, got {quote(value)}")
         return default
     return value
 
 
 def _timeout(value: object, problems: list[str]) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 600:
-        problems.append(f"indico.timeout: expected seconds between 0 and 600, got {value!r}")
+        problems.append(f"indico.timeout: expected seconds between 0 and 600, got {quote(value)}")
         return 30.0
     return float(value)
 
@@ -363,7 +368,7 @@ def _timeout(value: object, problems: list[str]) -> float:
 def _boolean(data: Mapping[str, Any], key: str, where: str, problems: list[str]) -> bool:
     value = data.get(key, False)
     if not isinstance(value, bool):
-        problems.append(f"{where}.{key}: expected true or false, got {value!r}")
+        problems.append(f"{where}.{key}: expected true or false, got {quote(value)}")
         return False
     return value
 

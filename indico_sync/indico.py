@@ -12,6 +12,7 @@ from __future__ import annotations
 import email.utils
 import functools
 import logging
+import re
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +31,7 @@ from indico_sync.errors import (
     IndicoHTTPError,
     IndicoUnreachable,
 )
+from indico_sync.untrusted import is_loopback
 
 USER_AGENT = f"indico_sync/{__version__} (static site sync; python-httpx/{httpx.__version__})"
 MAX_PAGES = 200
@@ -38,6 +40,11 @@ MAX_RETRY_AFTER = 60.0
 MAX_WORKERS = 8
 _SECRET_PARAMS = frozenset({"ak", "apikey", "signature", "token", "user_token", "access_token"})
 _SCOPE = "'Classic API (read only)'"
+_LONE_SURROGATE_ESCAPE = re.compile(  # a high half not followed by a low one, or vice versa
+    rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])"
+    rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _LOG = logging.getLogger(__name__)
 
 
@@ -53,10 +60,36 @@ class Window:
             raise ValueError(f"window ends ({self.end}) before it starts ({self.start})")
 
 
+def check_token(token: str, sources: Sequence[Source]) -> None:
+    """Refuse, before any request, a token that cannot be sent safely; never quote it.
+
+    A token is visible ASCII (`indp_` + letters, digits, `-`, `_`). A newline in it
+    would otherwise appear, token and all, in httpx's "Illegal header value" message
+    at every retry; a pasted no-break space fails deep inside httpx. And a token is
+    never sent over plain http:// (in cleartext) except to this machine.
+    """
+    for position, char in enumerate(token, 1):
+        if not "!" <= char <= "~":
+            kind = "a control character" if char < " " or char == "\x7f" else "not ASCII"
+            what = "a space" if char == " " else f"U+{ord(char):04X}, {kind}"
+            raise IndicoAuthError(
+                f"INDICO_TOKEN is malformed: character {position} is {what}; copy the "
+                "token again (indp_ followed by letters, digits, '-' and '_')"
+            )
+    for source in sources:
+        if urlsplit(source.url).scheme == "http" and not is_loopback(source.url):
+            raise IndicoAuthError(
+                f"refusing to send INDICO_TOKEN in cleartext to {urlsplit(source.url).hostname} "
+                f"({source.url} is plain http://); use https:// in indico.sources, or leave "
+                "INDICO_TOKEN unset for public events"
+            )
+
+
 def make_client(*, timeout: float, token: str | None) -> httpx.Client:
     """The one client for a sync: our User-Agent, the timeout, and the token if any."""
     headers = {"User-Agent": USER_AGENT}
     if token:
+        check_token(token, ())
         headers["Authorization"] = f"Bearer {token}"
     return httpx.Client(
         headers=headers,
@@ -231,6 +264,10 @@ def _parse_results(response: httpx.Response, *, shown: str, base: str) -> list[d
         data = response.json()
     except ValueError as exc:
         raise IndicoBadResponse(f"{shown}: not valid JSON: {_one_line(exc)}") from exc
+    except RecursionError as exc:
+        raise IndicoBadResponse(f"{shown}: not valid JSON: nested too deeply") from exc
+    if _LONE_SURROGATE_ESCAPE.search(response.content):  # emoji come as whole pairs
+        _replace_lone_surrogates(data)
     results = data.get("results") if isinstance(data, dict) else None
     if not isinstance(results, list):
         got = (
@@ -242,6 +279,31 @@ def _parse_results(response: httpx.Response, *, shown: str, base: str) -> list[d
     if not all(isinstance(item, dict) for item in results):
         raise IndicoBadResponse(f"{shown}: expected every item of 'results' to be an object")
     return results
+
+
+def _replace_lone_surrogates(data: object) -> None:
+    """JSON may escape half a UTF-16 pair (`"\\ud800"`): a string no UTF-8 file can hold.
+    Each such character becomes U+FFFD, in place (pairs were already joined by the parser)."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            item[:] = [_surrogates_replaced(value, stack) for value in item]
+        elif isinstance(item, dict):
+            fixed = {
+                _surrogates_replaced(key, stack): _surrogates_replaced(value, stack)
+                for key, value in item.items()
+            }
+            item.clear()
+            item.update(fixed)
+
+
+def _surrogates_replaced(value: object, stack: list[object]) -> object:
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value) if _SURROGATE.search(value) else value
+    if isinstance(value, dict | list):
+        stack.append(value)
+    return value
 
 
 def _raise_for_status(response: httpx.Response, *, shown: str, base: str) -> None:
@@ -276,7 +338,7 @@ def _error_details(response: httpx.Response) -> tuple[bool, str, str]:
     """(is the body JSON, Indico's error code, Indico's one-line message) of an error answer."""
     try:
         body = response.json() if _media_type(response) == "application/json" else None
-    except ValueError:
+    except (ValueError, RecursionError):
         body = None
     if not isinstance(body, dict):
         return body is not None, "", ""
@@ -315,11 +377,22 @@ def _display_url(url: str) -> str:
 
 
 def _cause(exc: httpx.RequestError, client: httpx.Client) -> str:
-    text = _one_line(exc)
+    text = _without_token(_one_line(exc), client)
     cause = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
     if isinstance(exc, httpx.TimeoutException):
         cause += f" (timeout {client.timeout.read:g} s; raise indico.timeout if Indico is slow)"
     return cause
+
+
+def _without_token(text: str, client: httpx.Client) -> str:
+    """`text` with the client's token (as sent, or as Python would quote it) cut out:
+    a second guard behind `check_token`, for an exception that quotes the header."""
+    credentials = client.headers.get("Authorization", "").partition(" ")[2]
+    if not credentials:
+        return text
+    for form in {credentials, repr(credentials)[1:-1], repr(credentials.encode())[2:-1]}:
+        text = text.replace(form, "***")
+    return text
 
 
 def _one_line(value: object) -> str:

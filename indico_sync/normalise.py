@@ -27,6 +27,7 @@ from indico_sync.meetings import (
     find_zone,
     sort_meetings,
 )
+from indico_sync.untrusted import quote
 
 # One pass per field: a named group per meeting type, links before words.
 _ZOOM_LINK = r"zoom\.(?:us|com)/"
@@ -45,6 +46,9 @@ _VC_ANY = re.compile(
 )
 _NOT_HAPPENING = re.compile(r"\b(?P<cancelled>cancell?ed)\b|\b(?P<postponed>postponed)\b", re.I)
 _URL = re.compile(r"^\s*https?://", re.IGNORECASE)
+YEARS = (1900, 2199)
+"""Dates outside these years are refused as bad data (0001-01-01 at +14:00 cannot even
+be converted to UTC)."""
 
 
 def normalise_events(
@@ -306,7 +310,9 @@ def _parse_datetime(value: object) -> datetime | None:
     try:
         return _aware(value["date"], value.get("time") or "00:00:00", value.get("tz") or "UTC")
     except (KeyError, ValueError, TypeError) as exc:
-        raise IndicoBadResponse(f"expected {{date, time, tz}}, got {value!r}") from exc
+        raise IndicoBadResponse(
+            f"expected {{date, time, tz}} from {YEARS[0]} to {YEARS[1]}, got {quote(value)}"
+        ) from exc
 
 
 def _talk_start(value: object, zone: ZoneInfo) -> tuple[datetime, float] | None:
@@ -318,6 +324,8 @@ def _talk_start(value: object, zone: ZoneInfo) -> tuple[datetime, float] | None:
 def _aware(date: object, time: object, tz: object) -> datetime:
     """`date`T`time` in the zone named `tz`; ValueError if either is not valid."""
     parsed = datetime.fromisoformat(f"{date}T{time}")
+    if not YEARS[0] <= parsed.year <= YEARS[1]:  # also: no zone conversion can overflow
+        raise ValueError(f"year {parsed.year} is not from {YEARS[0]} to {YEARS[1]}")
     zone = _zone(str(tz), fallback=None)
     return datetime.combine(parsed, parsed.time(), zone)  # parsed.replace(tzinfo=zone), 5x faster
 

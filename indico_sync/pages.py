@@ -21,6 +21,7 @@ import yaml
 
 from indico_sync.errors import ContentError
 from indico_sync.liquid import fill_liquid
+from indico_sync.untrusted import ALIAS_HINT, first_alias, quote
 
 if TYPE_CHECKING:
     from markdown import Markdown
@@ -132,6 +133,8 @@ def split_front_matter(text: str, *, where: Path) -> tuple[dict[str, Any], str, 
     match = _FRONT.match(text)
     if match is None:
         raise ContentError(f"{where}:1: front matter opens with '---' but never closes")
+    if (alias := first_alias(match[1])) is not None:
+        raise ContentError(f"{where}:{alias + 1}: front matter: {ALIAS_HINT}")
     try:
         meta = yaml.load(match[1], Loader=yaml.CSafeLoader)
     except yaml.YAMLError as exc:
@@ -164,7 +167,8 @@ def _fields(meta: Mapping[str, Any], problems: list[str], *, post: bool) -> dict
     fields: dict[str, Any] = {"layout": meta.get("layout", "post" if post else "page")}
     if fields["layout"] not in LAYOUTS:
         problem(
-            "layout", f"unknown layout {fields['layout']!r} (expected one of {', '.join(LAYOUTS)})"
+            "layout",
+            f"unknown layout {quote(fields['layout'])} (expected one of {', '.join(LAYOUTS)})",
         )
     for key in ("title", "display_title", "list_title", "description"):
         value = meta.get(key)
@@ -176,7 +180,7 @@ def _fields(meta: Mapping[str, Any], problems: list[str], *, post: bool) -> dict
             fields[key] = str(value)
     order = meta.get("order")
     if order is not None and (not isinstance(order, int) or isinstance(order, bool)):
-        problem("order", f"expected a whole number, got {order!r}")
+        problem("order", f"expected a whole number, got {quote(order)}")
     elif order is not None:
         fields["order"] = order
     if "permalink" in meta:
@@ -189,11 +193,13 @@ def _fields(meta: Mapping[str, Any], problems: list[str], *, post: bool) -> dict
 def check_permalink(value: object, report: Callable[[str], None]) -> str | None:
     """A site path such as `/about/`; anything that could leave the site is refused."""
     if not isinstance(value, str) or not value.startswith("/"):
-        report(f"expected a path starting with '/', such as /about/, got {value!r}")
+        report(f"expected a path starting with '/', such as /about/, got {quote(value)}")
         return None
     parts = value.split("/")
     if any(p in (".", "..") for p in parts) or re.search(r"[\\?#\s\x00-\x1f]|//", value):
-        report(f"{value!r} is not a plain path inside the site (no '..', '//', '\\', '?', '#')")
+        report(
+            f"{quote(value)} is not a plain path inside the site (no '..', '//', '\\', '?', '#')"
+        )
         return None
     if parts[-1] and "." not in parts[-1]:
         return value + "/"  # `/about` is served as `/about/index.html`
@@ -236,7 +242,7 @@ def _post_date(
         return value if value.tzinfo else value.replace(tzinfo=zone)
     if isinstance(value, date):
         return datetime.combine(value, time(), tzinfo=zone)
-    problems.append(f"date: expected a date such as 2026-11-22, got {value!r}")
+    problems.append(f"date: expected a date such as 2026-11-22, got {quote(value)}")
     return datetime.combine(post[0], time(), tzinfo=zone)
 
 

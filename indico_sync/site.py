@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import traceback
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -98,7 +99,7 @@ def render_site(
     views = [build_page_view(page, config=config, meetings=table) for page in pages]
     posts = sorted((v for v in views if v.published), key=_newest, reverse=True)
     files: dict[str, bytes] = {}
-    origins: dict[str, str] = {}
+    origins: dict[str, tuple[str, str]] = {}  # folded path -> (origin, path)
     for page, view in zip(pages, views, strict=True):
         html = _render(env, f"{view.layout}.html", site=site, page=view, posts=posts)
         _add(files, origins, url_to_path(view.url), html, origin=page.source)
@@ -124,14 +125,31 @@ def _newest(view: PageView) -> tuple[datetime, str]:
 
 
 def _add(
-    files: dict[str, bytes], origins: dict[str, str], path: str, content: bytes, origin: str
+    files: dict[str, bytes],
+    origins: dict[str, tuple[str, str]],
+    path: str,
+    content: bytes,
+    origin: str,
 ) -> None:
-    """One output file; two sources for the same path is an error naming both."""
-    if path in files:
+    """One output file; two sources for the same path is an error naming both.
+
+    So are two paths that differ only in case or Unicode form (`/notes.html` and
+    `/NOTES.html`): on macOS, Windows and some hosts they are one file, and one
+    would silently replace the other. `origins` is keyed by the folded path.
+    """
+    folded = _folded(path)
+    if folded in origins:
+        other, first = origins[folded]
+        where = path if first == path else f"{path} and {first}, one file where case is ignored"
         raise ContentError(
-            f"{origin} and {origins[path]} would both be written to {path}; change one permalink"
+            f"{origin} and {other} would both be written to {where}; change one permalink"
         )
-    files[path], origins[path] = content, origin
+    files[path], origins[folded] = content, (origin, path)
+
+
+def _folded(path: str) -> str:
+    """The name a case-insensitive, normalising file system (APFS, NTFS) sees."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", path).casefold())
 
 
 def build_site_view(config: Config, pages: Sequence[Page]) -> SiteView:

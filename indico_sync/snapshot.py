@@ -30,6 +30,7 @@ from indico_sync.meetings import (
     find_zone,
     sort_meetings,
 )
+from indico_sync.untrusted import ALIAS_HINT, first_alias, load_regular, quote
 
 SNAPSHOT_PATH = Path("_data") / "meetings.yml"
 FORMAT_VERSION = 1
@@ -68,10 +69,10 @@ def load_snapshot(source_dir: Path) -> list[Meeting]:
     an empty one an error."""
     path = source_dir / SNAPSHOT_PATH
     try:
-        text = path.read_text(encoding="utf-8")
+        text = load_regular(path).decode("utf-8")
     except FileNotFoundError:
         return []
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # also a link, FIFO or device; not UTF-8
         raise SnapshotError(f"{path}: cannot read: {exc}") from exc
     return parse_snapshot(text, path=path)
 
@@ -88,7 +89,7 @@ def parse_snapshot(text: str, *, path: Path) -> list[Meeting]:
         )
     if data.get("version", FORMAT_VERSION) != FORMAT_VERSION:
         raise SnapshotError(
-            f"{path}: version {data.get('version')!r} is not {FORMAT_VERSION}; "
+            f"{path}: version {quote(data.get('version'))} is not {FORMAT_VERSION}; "
             "upgrade indico_sync or re-sync"
         )
     meetings = []
@@ -96,7 +97,7 @@ def parse_snapshot(text: str, *, path: Path) -> list[Meeting]:
         where = f"{path}: meetings[{index}]"
         try:
             meetings.append(meeting_from_dict(raw))
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
             raise SnapshotError(f"{where}: {exc.args[0] if exc.args else exc}") from exc
     return sort_meetings(meetings)
 
@@ -120,6 +121,10 @@ def _parse_data(text: str, *, path: Path) -> object:
         return json.loads(body)
     except json.JSONDecodeError as exc:
         json_error = exc
+    except RecursionError as exc:
+        raise SnapshotError(f"{path}: not a snapshot: nested too deeply") from exc
+    if (line := first_alias(text)) is not None:
+        raise SnapshotError(f"{path}:{line}: {ALIAS_HINT}")
     try:
         return yaml.load(text, Loader=yaml.CSafeLoader)
     except yaml.YAMLError as exc:
@@ -147,7 +152,7 @@ def meeting_from_dict(raw: object) -> Meeting:
         raise TypeError("expected a mapping")
     zone = find_zone(_get(raw, "timezone", str))
     if zone is None:
-        raise ValueError(f"timezone: unknown time zone {raw['timezone']!r}")
+        raise ValueError(f"timezone: unknown time zone {quote(raw['timezone'])}")
     return Meeting(
         source=_get(raw, "source", str),
         id=str(_get(raw, "id", (str, int))),
@@ -190,7 +195,7 @@ def _get(raw: Mapping[str, Any], key: str, kind: Any, *default: Any) -> Any:
         raise KeyError(f"{key}: missing")
     value = raw[key]
     if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        raise TypeError(f"{key}: expected {getattr(kind, '__name__', kind)}, got {value!r}")
+        raise TypeError(f"{key}: expected {getattr(kind, '__name__', kind)}, got {quote(value)}")
     return value
 
 
@@ -203,7 +208,7 @@ def _datetime(raw: Mapping[str, Any], key: str) -> datetime:
         except ValueError:
             parsed = None
     if parsed is None or parsed.tzinfo is None:
-        raise ValueError(f"{key}: expected a date-time with offset, got {value!r}")
+        raise ValueError(f"{key}: expected a date-time with offset, got {quote(value)}")
     return parsed
 
 
@@ -214,7 +219,7 @@ def _enum(kind: Any, value: object, key: str) -> Any:
         return kind(value)
     except ValueError:
         options = ", ".join(member.value for member in kind)
-        raise ValueError(f"{key}: expected one of {options}, got {value!r}") from None
+        raise ValueError(f"{key}: expected one of {options}, got {quote(value)}") from None
 
 
 # --- writing ---------------------------------------------------------------------------

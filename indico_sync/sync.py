@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 
 from indico_sync.config import Config, load_config
-from indico_sync.indico import Window, fetch_sources, make_client
+from indico_sync.indico import Window, check_token, fetch_sources, make_client
 from indico_sync.meetings import Meeting, apply_overrides
 from indico_sync.normalise import normalise_events
 from indico_sync.snapshot import (
@@ -104,6 +104,8 @@ def fetch_meetings(
     """Every source's meetings, normalised and corrected, keyed by source."""
     indico = config.indico
     zone = config.timezone.key if config.timezone else None
+    if token is not None:
+        check_token(token, indico.sources)
     own_client = client is None
     http = client or make_client(timeout=indico.timeout, token=token)
     try:

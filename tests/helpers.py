@@ -30,3 +30,11 @@ def meeting(event: int, start: datetime, hours: float = 1, **changes: Any) -> Me
         "timezone": zone.key,
     }
     return Meeting(**{**fields, **changes})
+
+
+def alias_bomb(levels: int = 9) -> str:
+    """YAML with nine levels of ten aliases and `order: *a8`: loads in a millisecond, but
+    is a billion items to anything that walks it (such as an error message quoting it)."""
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, levels)]
+    return "\n".join([*lines, f"order: *a{levels - 1}", ""])

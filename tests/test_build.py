@@ -371,3 +371,119 @@ def test_an_error_in_the_childs_half_names_the_file(source: Path, tmp_path: Path
     with pytest.raises(ContentError, match=rf"{bad.name}:\d+: front matter is not valid YAML"):
         build(source, tmp_path / "out", templates=TEMPLATES, now=NOW)
     assert not (tmp_path / "out").exists()
+
+
+# --- only the repository's own regular files are read -----------------------------------
+
+SECRET = "INDICO_TOKEN=indp_" + "L3ak" * 8
+
+
+@pytest.fixture
+def environ(tmp_path: Path) -> Path:
+    """Stands in for /proc/self/environ: a file outside the repository holding the token."""
+    path = tmp_path / "outside" / "environ"
+    path.parent.mkdir()
+    path.write_text(f"---\n---\n{SECRET}\n")
+    return path
+
+
+def test_symlinks_in_the_site_folder_are_not_read(
+    source: Path, tmp_path: Path, environ: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Links to a post, page, file or folder (inside or out) publish nothing; each is named."""
+    posts = source / "_posts"
+    (posts / "2026-01-02-notes.md").symlink_to(os.path.relpath(environ, posts))
+    (source / "leak.md").symlink_to(environ)
+    (source / "images" / "leak.txt").symlink_to(environ)
+    (source / "inside.md").symlink_to("about.md")
+    (source / "linked").symlink_to(environ.parent, target_is_directory=True)
+    (source / "zero.bin").symlink_to("/dev/zero")  # the build cache once read it for ever
+    out = tmp_path / "_site"
+    result = build(source, out, templates=TEMPLATES, now=NOW)
+    built = files_of(out)
+    assert result.pages == 4 and "about/index.html" in built
+    assert not [name for name in built if any(w in name for w in ("notes", "leak", "inside"))]
+    assert not [name for name in built if name.startswith("linked") or "zero" in name]
+    assert not [name for name, data in built.items() if b"L3ak" in data]
+    for name in ("2026-01-02-notes.md", "leak.md", "leak.txt", "inside.md", "linked", "zero.bin"):
+        assert f"{name}: a symbolic link; not read or published" in caplog.text
+
+
+def test_a_symlinked_posts_folder_is_not_read(source: Path, tmp_path: Path, environ: Path) -> None:
+    """`_posts` itself as a link out of the repository: no posts, nothing leaked."""
+    shutil.rmtree(source / "_posts")
+    (environ.parent / "2026-01-02-notes.md").write_text(environ.read_text())
+    (source / "_posts").symlink_to(environ.parent, target_is_directory=True)
+    result = build(source, tmp_path / "_site", templates=TEMPLATES, now=NOW)
+    assert result.pages == 2
+    assert not [data for data in files_of(tmp_path / "_site").values() if b"L3ak" in data]
+
+
+def copied_templates(tmp_path: Path) -> Path:
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    return templates
+
+
+@pytest.mark.parametrize("name", ["404.html", "partials/meetings.html", "static/style.css"])
+def test_a_template_linking_out_of_the_templates_folder_is_refused(
+    source: Path, tmp_path: Path, environ: Path, name: str
+) -> None:
+    """Jinja's own loader followed links: templates/404.html -> environ published the token.
+    A template link is refused, a stylesheet link skipped; either way nothing leaks."""
+    templates = copied_templates(tmp_path)
+    (templates / name).unlink()
+    (templates / name).symlink_to(environ)
+    out = tmp_path / "_site"
+    if name.startswith("static/"):
+        build(source, out, templates=templates, now=NOW)
+        assert "assets/style.css" not in files_of(out)
+    else:
+        with pytest.raises(RenderError, match=rf"{name}: a symbolic link leading out of \S+"):
+            build(source, out, templates=templates, now=NOW)
+        assert not out.exists()
+
+
+def test_a_template_may_link_to_another_template(source: Path, tmp_path: Path) -> None:
+    """A link that stays inside the templates folder is followed: one layout, two names."""
+    templates = copied_templates(tmp_path)
+    (templates / "mine.html").write_text("LINKED {{ page.title }}\n", encoding="utf-8")
+    (templates / "post.html").unlink()
+    (templates / "post.html").symlink_to("mine.html")
+    build(source, tmp_path / "_site", templates=templates, now=NOW)
+    post = tmp_path / "_site" / "2026" / "11" / "22" / "website-now-generated-from-indico"
+    assert (post / "index.html").read_text(encoding="utf-8").startswith("LINKED ")
+
+
+@pytest.mark.parametrize(
+    ("where", "error", "message"),
+    [
+        ("site_src/pipe.bin", ContentError, r"pipe\.bin: a FIFO, not a regular file"),
+        ("site_src/_posts/2026-01-02-pipe.md", ContentError, r"pipe\.md: a FIFO"),
+        ("templates/page.html", RenderError, r"page\.html: a FIFO, not a regular file"),
+        ("site_src/_config.yml", ConfigError, r"_config\.yml: a FIFO, not a regular file"),
+        ("site_src/_data/meetings.yml", SnapshotError, r"meetings\.yml: cannot read: a FIFO"),
+    ],
+)
+def test_a_fifo_is_one_error_not_a_hang(
+    source: Path, tmp_path: Path, where: str, error: type[Exception], message: str
+) -> None:
+    """Reading a FIFO blocks for ever: refused at once (the build cache skips it too)."""
+    copied_templates(tmp_path)
+    path = tmp_path / where
+    path.unlink(missing_ok=True)
+    os.mkfifo(path)
+    with pytest.raises(error, match=message):
+        build(source, tmp_path / "_site", templates=tmp_path / "templates", now=NOW)
+
+
+@pytest.mark.parametrize("name", ["_config.yml", "_data/meetings.yml"])
+def test_config_and_snapshot_are_never_read_through_a_link(
+    source: Path, tmp_path: Path, name: str
+) -> None:
+    """Even a link to a valid copy is refused: the file may hold anything it points at."""
+    copy = tmp_path / "copy.yml"
+    shutil.move(source / name, copy)
+    (source / name).symlink_to(copy)
+    with pytest.raises((ConfigError, SnapshotError), match="a symbolic link, not a regular file"):
+        build(source, tmp_path / "_site", templates=TEMPLATES, now=NOW)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -62,3 +63,18 @@ def test_now_span_is_bounded_by_the_nearest_meeting_edges() -> None:
     start, end = now_span([meeting], NOW)
     assert start == datetime(2026, 1, 2, tzinfo=UTC).timestamp()
     assert end == datetime(2026, 12, 31, tzinfo=UTC).timestamp()
+
+
+def test_fingerprint_never_follows_a_link_or_reads_a_special_file(tmp_path: Path) -> None:
+    """/dev/zero as site_src/zero.bin made the cache read until MemoryError; a FIFO would
+    block. A link counts by its target's name, a FIFO by its type."""
+    from indico_sync.cache import fingerprint
+
+    folder = tmp_path / "site_src"
+    folder.mkdir()
+    (folder / "zero.bin").symlink_to("/dev/zero")
+    os.mkfifo(folder / "pipe")
+    first = fingerprint([folder], skip=None)
+    (folder / "zero.bin").unlink()
+    (folder / "zero.bin").symlink_to("/dev/null")
+    assert fingerprint([folder], skip=None) != first

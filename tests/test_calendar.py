@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from icalendar import Calendar, Event
 
 from indico_sync import __version__
@@ -27,6 +28,7 @@ from indico_sync.calendar import (
     write_event,
 )
 from indico_sync.meetings import Meeting, MeetingType, Person, Status, Talk
+from indico_sync.untrusted import is_web_url
 
 ZURICH = ZoneInfo("Europe/Zurich")
 CHICAGO = ZoneInfo("America/Chicago")
@@ -229,6 +231,20 @@ def test_location_url_categories_and_stamp() -> None:
     assert "LOCATION" not in events(render([meeting("8")]))[0]
 
 
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)//event/5/", "data:text/html,<script>x</script>", "event/5/"]
+)
+def test_only_http_event_urls_are_written(url: str) -> None:
+    """Indico's event URL is untrusted: anything but http(s) is left out, URL and description."""
+    ical = render([meeting("5", url=url)])
+    assert b"URL:http" not in ical.split(b"BEGIN:VEVENT")[1]
+    assert url.split(":")[0].encode() not in ical.split(b"BEGIN:VEVENT")[1]
+    event = events(ical)[0]
+    assert "URL" not in event and "Indico:" not in str(event["DESCRIPTION"])
+    assert ical == render([meeting("5", url=url)])  # still one stable UID
+    assert ical.count(b"UID:") == 1
+
+
 def test_end_before_start_does_not_crash() -> None:
     """Bad data with the end before the start gives a zero-length event."""
     start = datetime(2024, 7, 2, 15, tzinfo=ZURICH)
@@ -317,7 +333,7 @@ def icalendar_event(m: Meeting) -> bytes:
         summary=_text(_PREFIX[m.status] + m.title),
         description=build_description(m),
         location=_text(build_location(m)) or None,
-        url=m.url,
+        url=m.url if is_web_url(m.url) else None,
         categories=[_text(m.category)] if m.category else (),
     )
     event.add("status", _STATUS[m.status])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -176,3 +177,114 @@ def test_verbose_shows_the_traceback(site: Path, capsys: pytest.CaptureFixture[s
     (site / "_config.yml").write_text("indico: 3\n", encoding="utf-8")
     assert main(["sync", "-v", "--source", str(site)]) == EXIT_ERROR
     assert "Traceback" in capsys.readouterr().err
+
+
+# --- hostile answers and tokens: a failed sync with the site built, never a crash ---------
+
+
+def serve_json(content: bytes) -> respx.Route:
+    """Indico answers `content` at offset 0, then empty pages."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        page = content if request.url.params["offset"] == "0" else b'{"results": []}'
+        return httpx.Response(200, content=page, headers={"Content-Type": "application/json"})
+
+    return respx.get(EXPORT).mock(side_effect=answer)
+
+
+def with_first_event(**changes: object) -> bytes:
+    data = json.loads((FIXTURES / "categ_reader_token_contribs.json").read_bytes())
+    data["results"][0].update(changes)
+    return json.dumps(data).encode()
+
+
+HOSTILE = {
+    "nested": (b'{"results": ' + b"[" * 200_000 + b"]" * 200_000 + b"}", "nested too deeply"),
+    "year-1": (
+        with_first_event(
+            startDate={"date": "0001-01-01", "time": "00:00:00", "tz": "UTC"},
+            timezone="Pacific/Kiritimati",
+        ),
+        r"event http://127\.0\.0\.1:8000/event/1/: expected \{date, time, tz\} from 1900",
+    ),
+}
+
+
+@respx.mock
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_hostile_json_is_a_failed_sync_and_the_site_is_built(
+    site: Path, capsys: pytest.CaptureFixture[str], case: str
+) -> None:
+    """Deep nesting (RecursionError) and year 1 at +14:00 (OverflowError) crashed the job."""
+    content, message = HOSTILE[case]
+    before = (site / SNAPSHOT_PATH).read_bytes()
+    serve_json(content)
+    assert run(site, "--allow-removals", "--now", NOW) == EXIT_SYNC_FAILED
+    err = capsys.readouterr().err
+    assert re.search(f"^error: sync failed: .*{message}", err, re.M), err
+    assert "Traceback" not in err
+    assert (site / SNAPSHOT_PATH).read_bytes() == before
+    assert (site.parent / "_site" / "index.html").exists()
+
+
+@respx.mock
+def test_a_lone_surrogate_in_a_title_is_replaced_not_a_crash(
+    site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`"\\ud800"` in a title crashed writing the snapshot; it is shown as U+FFFD instead."""
+    content = with_first_event(title="GNN ML WG meeting \ud800 #40")  # json escapes it
+    assert b"\\ud800" in content
+    serve_json(content)
+    assert run(site, "--allow-removals", "--now", NOW) == EXIT_OK
+    assert "GNN ML WG meeting \ufffd #40" in (site / SNAPSHOT_PATH).read_text(encoding="utf-8")
+    home = (site.parent / "_site" / "index.html").read_text(encoding="utf-8")
+    assert "GNN ML WG meeting \ufffd #40" in home
+    assert "Traceback" not in capsys.readouterr().err
+
+
+@respx.mock
+@pytest.mark.parametrize(
+    ("token", "message"),
+    [
+        ("indp_abc\u00a0def", r"INDICO_TOKEN is malformed: character 9 is U\+00A0, not ASCII"),
+        ("indp_x\nindp_y", r"INDICO_TOKEN is malformed: character 7 is U\+000A"),
+    ],
+    ids=["no-break-space", "newline"],
+)
+def test_a_malformed_token_is_a_rejected_token(
+    site: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    token: str,
+    message: str,
+) -> None:
+    """A pasted no-break space crashed with UnicodeEncodeError and built nothing; a newline
+    was printed, token and all, in every retry warning. Now: exit 3, site built, no token."""
+    monkeypatch.setenv("INDICO_TOKEN", token)
+    route = serve_category()
+    assert run(site, "--now", NOW) == EXIT_SYNC_FAILED
+    out = capsys.readouterr()
+    assert re.search(f"^error: sync failed: {message}", out.err, re.M)
+    assert not route.called
+    assert "abc" not in out.err + out.out and "indp_x" not in out.err + out.out
+    assert (site.parent / "_site" / "index.html").exists()
+
+
+@respx.mock
+def test_a_token_is_not_sent_in_cleartext_to_another_host(
+    site: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """http:// to a host other than this machine, with a token: refused before any request."""
+    config = (site / "_config.yml").read_text(encoding="utf-8")
+    config = config.replace("http://127.0.0.1:8000", "http://indico.example.org")
+    (site / "_config.yml").write_text(config, encoding="utf-8")
+    monkeypatch.setenv("INDICO_TOKEN", TOKEN)
+    route = respx.get("http://indico.example.org/export/categ/1.json")
+    assert run(site, "--now", NOW) == EXIT_SYNC_FAILED
+    err = capsys.readouterr().err
+    expected = (
+        "error: sync failed: refusing to send INDICO_TOKEN in cleartext to indico.example.org"
+    )
+    assert expected in err and TOKEN not in err
+    assert not route.called
+    assert (site.parent / "_site" / "index.html").exists()

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
-from helpers import EXAMPLE_SITE
+from helpers import EXAMPLE_SITE, alias_bomb
 
 from indico_sync.config import load_config, parse_config
 from indico_sync.errors import ConfigError
 from indico_sync.meetings import MeetingType
+
+ROOT = Path(__file__).parent.parent
+ALIAS_MESSAGE = "YAML aliases (*name) are not accepted; write the value out"
 
 GOOD = """\
 title: Test WG
@@ -243,3 +247,28 @@ def test_an_explicit_category_id_must_agree_with_the_sources() -> None:
         parse_config(
             site_config(indico_category_url="https://indico.cern.ch/category/7/"), path=Path("x")
         )
+
+
+def test_an_alias_bomb_is_one_quick_error(tmp_path: Path) -> None:
+    """YAML aliases are refused (a bomb quoted in a message once hung the build for minutes)."""
+    text = GOOD + alias_bomb()  # `order: *a8`, a key of the site's own
+    started = time.perf_counter()
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text))
+    assert time.perf_counter() - started < 1
+    message = str(caught.value)
+    line = GOOD.count("\n") + 2  # the bomb's second line holds the first alias
+    assert message == f"{tmp_path}/_config.yml:{line}: {ALIAS_MESSAGE}"
+    assert "\n" not in message
+
+
+def test_a_huge_value_is_quoted_short(tmp_path: Path) -> None:
+    """An error message quotes at most about 60 characters of a bad value."""
+    huge = "[" + ", ".join(["12345"] * 10_000) + "]"
+    text = GOOD.replace("  default_type:", f"  past_days: {huge}\n  default_type:")
+    expected = (
+        r"past_days: expected a whole number >= 0, got \[12345, 12345, 12345, 12345, \.\.\.\]$"
+    )
+    with pytest.raises(ConfigError, match=expected) as caught:
+        load_config(write(tmp_path, text))
+    assert len(str(caught.value)) < 300

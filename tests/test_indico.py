@@ -32,6 +32,7 @@ from indico_sync.indico import (
     MAX_PAGES,
     MAX_RETRY_AFTER,
     Window,
+    check_token,
     fetch_category,
     fetch_sources,
     make_client,
@@ -461,12 +462,21 @@ def test_a_connect_error_then_success_recovers(
         (raw(b"[]"), "expected a JSON object with a 'results' list"),
         (raw(b'{"results": {"id": "1"}}'), "expected a JSON object with a 'results' list"),
         (raw(b'{"results": [1, 2]}'), "expected every item of 'results' to be an object"),
+        (raw(b'{"results": ' + b"[" * 200_000 + b"]" * 200_000 + b"}"), "nested too deeply"),
         (
             httpx.Response(200, text="<html>login</html>", headers={"Content-Type": HTML}),
             "expected application/json, got text/html",
         ),
     ],
-    ids=["malformed", "no-results", "array", "results-object", "items-not-objects", "html"],
+    ids=[
+        "malformed",
+        "no-results",
+        "array",
+        "results-object",
+        "items-not-objects",
+        "nested",
+        "html",
+    ],
 )
 def test_a_2xx_that_is_not_the_expected_json_is_a_bad_response(
     router: respx.MockRouter,
@@ -516,6 +526,83 @@ def test_the_token_never_appears_in_errors_or_logs(
     assert caplog.records
     assert TOKEN not in caplog.text
     assert all(TOKEN not in record.getMessage() for record in caplog.records)
+
+
+@pytest.mark.parametrize(
+    ("token", "what"),
+    [
+        ("indp_x\nindp_y", r"character 7 is U\+000A, a control character"),
+        ("indp_abc\u00a0def", r"character 9 is U\+00A0, not ASCII"),
+        ("indp_abc def", "character 9 is a space"),
+        ("indp_abc\x7f", r"character 9 is U\+007F, a control character"),
+    ],
+)
+def test_a_malformed_token_is_refused_without_quoting_it(token: str, what: str) -> None:
+    """A newline would put the token into httpx's "Illegal header value" message at every
+    retry; a non-ASCII character crashed deep in httpx. Both are refused up front."""
+    message = rf"^INDICO_TOKEN is malformed: {what}; copy the token again"
+    with pytest.raises(IndicoAuthError, match=message) as caught:
+        check_token(token, [SOURCE])
+    assert "abc" not in str(caught.value) and "indp_x" not in str(caught.value)
+    with pytest.raises(IndicoAuthError, match=message):
+        make_client(timeout=5.0, token=token)
+
+
+@pytest.mark.parametrize(
+    ("url", "refused"),
+    [
+        ("http://indico.example.org", True),
+        ("http://10.1.2.3:8080", True),
+        ("https://indico.example.org", False),
+        ("http://127.0.0.1:8000", False),
+        ("http://localhost:8000", False),
+        ("http://[::1]:8000", False),
+    ],
+)
+def test_a_token_is_never_sent_over_plain_http_except_to_this_machine(
+    url: str, refused: bool
+) -> None:
+    """The Bearer token would travel in cleartext: refused, naming the host only."""
+    sources = [SOURCE, Source(url=url, category=2)]
+    if not refused:
+        check_token(TOKEN, sources)
+        return
+    host = url.removeprefix("http://").partition(":")[0]
+    with pytest.raises(IndicoAuthError, match=rf"in cleartext to {re.escape(host)} ") as caught:
+        check_token(TOKEN, sources)
+    assert TOKEN not in str(caught.value)
+
+
+def test_an_exception_quoting_the_token_is_cut_out_of_the_message(
+    router: respx.MockRouter,
+    authed: httpx.Client,
+    sleeps: list[float],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Behind `check_token`: whatever httpx puts in an error, the token is not repeated."""
+    quoted = f"Illegal header value {f'Bearer {TOKEN}'.encode()!r}"
+    router.get(URL).mock(side_effect=httpx.LocalProtocolError(quoted))
+    with pytest.raises(IndicoUnreachable, match=r"Illegal header value b'Bearer \*\*\*'"):
+        fetch(authed, sleeps, authenticated=True, retries=1)
+    assert "Bearer ***" in caplog.text and TOKEN not in caplog.text
+
+
+def test_lone_surrogates_become_replacement_characters(
+    router: respx.MockRouter, anon: httpx.Client, sleeps: list[float]
+) -> None:
+    """`"\\ud800"` decodes to half a UTF-16 pair, which no UTF-8 file can hold (writing the
+    snapshot crashed); whole pairs stay the characters they encode."""
+    page = rb'{"results": [{"id": "1", "title": "a\ud800b", "talks": [{"t": "\uDFFF"}],'
+    page += rb' "\ud800": 1, "emoji": "\ud83d\ude00"}]}'
+    router.get(URL).mock(side_effect=[raw(page), raw(b'{"results": []}'), raw(b'{"results": []}')])
+    [event] = fetch(anon, sleeps)
+    assert event == {
+        "id": "1",
+        "title": "a\ufffdb",
+        "talks": [{"t": "\ufffd"}],
+        "\ufffd": 1,
+        "emoji": "\U0001f600",
+    }
 
 
 def test_logs_the_source_and_each_page_at_info(

@@ -389,3 +389,29 @@ def test_old_servers_postponed_title_in_any_case() -> None:
     assert normalise_event(postponed, source=SOURCE).status is Status.POSTPONED
     assert normalise_event(cancelled, source=SOURCE).status is Status.CANCELLED
     assert normalise_event(event, source=SOURCE).status is Status.SCHEDULED
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("startDate", {"date": "0001-01-01", "time": "00:00:00", "tz": "Pacific/Kiritimati"}),
+        ("startDate", {"date": "0001-01-01", "time": "00:00:00", "tz": "UTC"}),
+        ("endDate", {"date": "9999-12-31", "time": "23:00:00", "tz": "Etc/GMT+12"}),
+        ("startDate", {"date": "1899-12-31", "time": "00:00:00", "tz": "UTC"}),
+    ],
+)
+def test_a_date_outside_1900_to_2199_is_a_bad_response_not_an_overflow(
+    field: str, value: dict[str, str]
+) -> None:
+    """0001-01-01 at +14:00 cannot even be converted to UTC (OverflowError crashed the job)."""
+    event = {**event_41(), field: value, "timezone": "Pacific/Kiritimati"}
+    with pytest.raises(IndicoBadResponse, match=r"expected \{date, time, tz\} from 1900 to 2199"):
+        normalise_event(event, source=SOURCE)
+
+
+def test_a_talk_date_out_of_range_is_a_bad_response() -> None:
+    """Talks' dates are checked the same way."""
+    event = event_41()
+    talk = {**event["contributions"][0], "startDate": {"date": "0001-01-01", "tz": "UTC"}}
+    with pytest.raises(IndicoBadResponse, match="from 1900 to 2199"):
+        normalise_event({**event, "contributions": [talk]}, source=SOURCE)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from helpers import EXAMPLE_SITE
+from helpers import EXAMPLE_SITE, alias_bomb
 
 from indico_sync.config import load_config
 from indico_sync.errors import ContentError
@@ -284,3 +285,23 @@ def test_excerpt_is_the_first_paragraph_as_plain_text() -> None:
 def test_url_to_path(url: str, path: str) -> None:
     """Folder URLs are written as index.html inside the folder."""
     assert url_to_path(url) == path
+
+
+def test_an_alias_bomb_in_front_matter_is_one_quick_error() -> None:
+    """`order: *a8` once hung the build while the message formatted a billion items."""
+    started = time.perf_counter()
+    with pytest.raises(ContentError) as caught:
+        parse(f"---\ntitle: Bomb\n{alias_bomb()}---\nx\n")
+    assert time.perf_counter() - started < 1
+    assert str(caught.value) == (
+        "site_src/about.md:4: front matter: YAML aliases (*name) are not accepted; "
+        "write the value out"
+    )
+
+
+def test_a_bad_value_is_quoted_short() -> None:
+    """A long bad value is cut in the message, not printed whole."""
+    expected = r"order: expected a whole number, got 'x+\.\.\.x+'$"
+    with pytest.raises(ContentError, match=expected) as caught:
+        parse("---\norder: " + "x" * 5000 + "\n---\n")
+    assert len(str(caught.value)) < 200

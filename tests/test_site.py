@@ -216,6 +216,28 @@ def test_feed_updated_without_posts_is_the_latest_past_meeting() -> None:
         ([page()], {"index.html": b"x"}, r"src/index\.html and src/index\.md would both"),
         ([page()], {"feed.xml": b"x"}, r"src/feed\.xml and the generated feed\.xml"),
         ([page("/404.html", source="src/x.md")], {}, r"404 and src/x\.md would both"),
+        (  # one file on macOS and Windows: one page would silently replace the other
+            [
+                page(),
+                page("/notes.html", source="src/a.md"),
+                page("/NOTES.html", source="src/b.md"),
+            ],
+            {},
+            r"src/b\.md and src/a\.md would both be written to NOTES\.html and notes\.html, "
+            "one file where case is ignored; change one permalink",
+        ),
+        (
+            [page(), page("/FEED.XML", source="src/feed.md")],
+            {},
+            r"the generated feed\.xml and src/feed\.md would both be written to feed\.xml and "
+            r"FEED\.XML",
+        ),
+        ([page()], {"Images/Logo.PNG": b"x", "images/logo.png": b"y"}, r"images/logo\.png and "),
+        (  # the same name in two Unicode forms (NFC and NFD): one file on macOS
+            [page(), page("/caf\u00e9.html", source="src/a.md")],
+            {"cafe\u0301.html": b"x"},
+            r"cafe\u0301\.html and src/a\.md would both be written",
+        ),
     ],
 )
 def test_two_sources_for_one_output_file_is_an_error(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -10,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
-from helpers import EXAMPLE_SITE
+from helpers import EXAMPLE_SITE, alias_bomb
 
 from indico_sync.errors import SnapshotError, SyncRefused
 from indico_sync.meetings import Meeting
@@ -222,3 +223,20 @@ def test_the_label_message_round_trips_and_old_snapshots_still_load() -> None:
     old = render_snapshot(meetings())
     assert "label_message" not in old  # only written when there is one: no churn
     assert all(m.label_message == "" for m in parse_snapshot(old, path=Path("m.yml")))
+
+
+def test_an_alias_bomb_in_a_hand_edited_snapshot_is_one_quick_error() -> None:
+    """The snapshot never uses aliases: refused at once, naming the line."""
+    started = time.perf_counter()
+    with pytest.raises(SnapshotError) as caught:
+        parse_snapshot(alias_bomb(), path=Path("site_src/_data/meetings.yml"))
+    assert time.perf_counter() - started < 1
+    assert str(caught.value) == (
+        "site_src/_data/meetings.yml:2: YAML aliases (*name) are not accepted; write the value out"
+    )
+
+
+def test_deeply_nested_json_is_an_error_not_a_crash() -> None:
+    """200,000 nested brackets overflow the JSON parser's recursion: one SnapshotError."""
+    with pytest.raises(SnapshotError, match="nested too deeply"):
+        parse_snapshot("[" * 200_000 + "]" * 200_000, path=Path("meetings.yml"))

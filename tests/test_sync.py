@@ -147,3 +147,14 @@ def test_changes_in_indico_show_as_updates(site: Path) -> None:
     result = sync(site, token=None, today=TODAY)
     assert [m.title for m in result.changes.updated] == ["Renamed"]
     assert not result.changes.added and not result.changes.removed
+
+
+@respx.mock
+def test_a_token_to_this_machine_over_http_is_sent_silently(
+    site: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """http://127.0.0.1 (the lab, the tests) is not cleartext on a network: no warning."""
+    route = paged("categ_reader_token_contribs.json")
+    sync(site, token=TOKEN, today=TODAY)
+    assert route.calls.last.request.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert not [r for r in caplog.records if r.levelname in ("WARNING", "ERROR")]
