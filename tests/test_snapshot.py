@@ -147,7 +147,7 @@ def test_the_file_is_json_and_yaml_alike() -> None:
     text = render_snapshot(meetings())
     body = text.split("\n", 3)[3]
     assert yaml.safe_load(text) == json.loads(body)
-    assert '\n      "title": "GNN ML WG meeting #41",\n' in text
+    assert '\n    {"id": "3", "start": "2026-11-01T16:00:00+01:00", "title": "GNN ML WG meeting #41",\n' in text
 
 
 def test_hand_edited_block_yaml_is_still_read() -> None:
