@@ -151,7 +151,9 @@ def title_only(meeting: Meeting) -> Meeting:
     return replace(meeting, type=None, location="", description="", talks=())
 
 
-def unmatched_overrides(meetings: Iterable[Meeting], overrides: Mapping[str, Override]) -> list[str]:
+def unmatched_overrides(
+    meetings: Iterable[Meeting], overrides: Mapping[str, Override]
+) -> list[str]:
     """Keys of overrides that match no meeting (a typo, or an event of another category).
 
     Overrides that hide an event are left out: hidden events are never stored.

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from indico_sync.meetings import Meeting, Talk
+from indico_sync.meetings import Meeting
 
 # C0 and C1 controls, DEL, and the characters that reorder or break text on display:
 # bidi embeddings, overrides and isolates, marks, and the Unicode line separators.
@@ -104,12 +104,14 @@ def _talks(old: Meeting, new: Meeting) -> str:
     after = {talk.title: talk for talk in new.talks}
     marks = [f"+ {_quote(t)}" for t in after if t not in before]
     marks += [f"- {_quote(t)}" for t in before if t not in after]
-    marks += [f"~ {_quote(t)}" for t in after if t in before and _differ(before[t], after[t])]
-    return "talks: " + ", ".join(marks) if marks else "talks reordered"
-
-
-def _differ(old: Talk, new: Talk) -> bool:
-    return old != new
+    marks += [f"~ {_quote(t)}" for t in after if t in before and before[t] != after[t]]
+    if marks:
+        return "talks: " + ", ".join(marks)
+    return (
+        f"talks {len(old.talks)} → {len(new.talks)}"
+        if len(old.talks) != len(new.talks)
+        else "talks changed"
+    )
 
 
 def _when(moment: datetime, zone: ZoneInfo | None, form: str) -> str:

@@ -70,7 +70,9 @@ def sync(
             token = None
         snapshot = load_snapshot_file(source_dir)
         stored = snapshot.meetings
-        check_token(snapshot, token=token is not None, allow=allow_removals or config.indico.anonymous)
+        check_token(
+            snapshot, token=token is not None, allow=allow_removals or config.indico.anonymous
+        )
         window = sync_window(today, config)
         fetched = fetch_meetings(config, window=window, token=token, client=client)
         merged = merge_meetings(

@@ -162,7 +162,6 @@ def test_protected_meetings_show_their_description_only_under_the_full_policy() 
     assert protect_meetings([protected], Protection.HIDE) == []
 
 
-
 def test_location_that_repeats_the_type_is_not_shown_twice() -> None:
     """Venue "Zoom" under type Zoom would read "Zoom Zoom"; a real venue stays."""
     start = datetime(2026, 12, 6, 17, 30, tzinfo=ZoneInfo("America/Chicago"))

@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
 
+from indico_sync.cli import main
 from indico_sync.errors import SnapshotError, SyncRefused
-from indico_sync.meetings import Meeting
+from indico_sync.meetings import Meeting, Person, Talk
 from indico_sync.normalise import normalise_events
 from indico_sync.snapshot import (
+    Snapshot,
     check_removals,
+    check_token,
     diff_meetings,
     load_snapshot,
+    meeting_to_dict,
     merge_meetings,
     parse_snapshot,
+    parse_snapshot_file,
     render_snapshot,
 )
 
@@ -28,6 +34,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "indico"
 SOURCE = "http://127.0.0.1:8000/category/1"
 ZURICH = ZoneInfo("Europe/Zurich")
 WINDOW = (date(2026, 1, 1), date(2027, 12, 31))
+UPDATED = datetime(2026, 11, 22, 12, tzinfo=UTC)
 
 
 def meetings() -> list[Meeting]:
@@ -147,7 +154,10 @@ def test_the_file_is_json_and_yaml_alike() -> None:
     text = render_snapshot(meetings())
     body = text.split("\n", 3)[3]
     assert yaml.safe_load(text) == json.loads(body)
-    assert '\n    {"id": "3", "start": "2026-11-01T16:00:00+01:00", "title": "GNN ML WG meeting #41",\n' in text
+    assert (
+        '\n    {"id": "3", "start": "2026-11-01T16:00:00+01:00", '
+        '"title": "GNN ML WG meeting #41",\n' in text
+    )
 
 
 def test_hand_edited_block_yaml_is_still_read() -> None:
@@ -156,3 +166,97 @@ def test_hand_edited_block_yaml_is_still_read() -> None:
     data = yaml.safe_load(render_snapshot(original))
     block = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
     assert parse_snapshot(block, path=Path("m.yml")) == original
+
+
+def test_every_line_a_change_touches_is_near_the_line_naming_its_meeting() -> None:
+    """A change anywhere in a meeting (its last talk, its description) gives a diff hunk,
+    with git's default three lines of context, that shows the meeting's id, start and title."""
+    original = meetings()
+    talks = tuple(Talk(title=f"Talk {n}", speakers=(Person(name=f"P{n}"),)) for n in range(12))
+    original[1] = replace(original[1], talks=talks)
+    target = original[1]
+    naming = f'{{"id": "{target.id}", "start": "{target.start.isoformat()}", "title": '
+    for changed in (
+        replace(target, talks=(*talks[:-1], replace(talks[-1], speakers=()))),
+        replace(target, description="<p>new</p>"),
+        replace(target, location="CERN", end=target.end.replace(hour=23)),
+        replace(target, title="Renamed"),
+    ):
+        new = [changed if m is target else m for m in original]
+        before, after = render_snapshot(original), render_snapshot(new)
+        diff = list(difflib.unified_diff(before.splitlines(), after.splitlines(), n=3))
+        hunks = "\n".join(diff[2:]).split("\n@@")
+        assert len(hunks) == 1, hunks
+        assert naming in hunks[0], hunks[0]
+
+
+def test_each_meeting_is_the_same_mapping_an_older_loader_reads() -> None:
+    """The layout changed, the data did not: every entry is `meeting_to_dict` (key order
+    included), so a file written now loads in an indico_sync that predates the layout."""
+    original = meetings()
+    text = render_snapshot(original, with_token=True, updated=UPDATED)
+    data = json.loads(text.split("\n", 3)[3])
+    assert data["meetings"] == [meeting_to_dict(m) for m in original]
+    assert [list(entry) for entry in data["meetings"]] == [
+        list(meeting_to_dict(m)) for m in original
+    ]
+    assert (data["version"], data["with_token"], data["updated"]) == (
+        1,
+        True,
+        "2026-11-22T12:00:00+00:00",
+    )
+    assert yaml.safe_load(text) == data
+
+
+def test_what_the_file_records_about_the_sync_round_trips() -> None:
+    """`with_token` and `updated` load back; a file without them loads with neither."""
+    original = meetings()
+    snapshot = parse_snapshot_file(
+        render_snapshot(original, with_token=False, updated=UPDATED), path=Path("m.yml")
+    )
+    assert snapshot == Snapshot(meetings=original, with_token=False, updated=UPDATED)
+    old = parse_snapshot_file(render_snapshot(original), path=Path("m.yml"))
+    assert (old.with_token, old.updated) == (None, None)
+    assert old.synced_with_token  # event 6 is protected: only a token fetched it
+    public = [m for m in original if not m.protected]
+    assert not parse_snapshot_file(render_snapshot(public), path=Path("m.yml")).synced_with_token
+    with pytest.raises(SnapshotError, match=r"m.yml: with_token: expected bool, got 'yes'"):
+        parse_snapshot_file('{"with_token": "yes", "meetings": []}', path=Path("m.yml"))
+    with pytest.raises(SnapshotError, match=r"m.yml: updated: expected a date-time with offset"):
+        parse_snapshot_file('{"updated": "2026-11-22", "meetings": []}', path=Path("m.yml"))
+
+
+def test_token_guard_refuses_an_anonymous_sync_over_a_token_snapshot() -> None:
+    """Without a token over meetings synced with one: refused, naming INDICO_TOKEN."""
+    stored = Snapshot(meetings=[], with_token=True)
+    with pytest.raises(SyncRefused, match="INDICO_TOKEN") as caught:
+        check_token(stored, token=False, allow=False)
+    assert "\n" not in str(caught.value)
+    check_token(stored, token=False, allow=True)
+    check_token(stored, token=True, allow=False)
+    check_token(Snapshot(meetings=[], with_token=False), token=False, allow=False)
+
+
+def test_check_warns_about_an_override_for_an_event_not_in_the_snapshot(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One warning line per override that matches no stored meeting, naming its key;
+    overrides that match (by URL or id) and `hidden` ones (never stored) stay quiet."""
+    (tmp_path / "_data").mkdir()
+    (tmp_path / "_data" / "meetings.yml").write_text(render_snapshot(meetings()), "utf-8")
+    (tmp_path / "index.md").write_text("---\ntitle: Home\n---\n{% include meetings.html %}\n")
+    (tmp_path / "_config.yml").write_text(
+        "indico:\n  sources: [{url: 'http://127.0.0.1:8000', category: 1}]\n  overrides:\n"
+        "    '1234567': {type: zoom}\n"
+        "    'http://127.0.0.1:8000/event/3': {title: Kick-off}\n"
+        "    '4': {type: hybrid}\n"
+        "    '7654321': {hidden: true}\n",
+        encoding="utf-8",
+    )
+    args = ["check", "--source", str(tmp_path), "--templates", str(ROOT / "templates")]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        "warning: indico.overrides: no stored meeting has the event '1234567'; "
+        "check the event URL or id (the override does nothing)"
+    ]
