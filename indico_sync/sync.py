@@ -102,7 +102,7 @@ def _write(
     changed = merged != stored.meetings
     if not changed and stored.with_token is with_token and path.exists():
         return False
-    updated = (now or datetime.now(UTC)) if changed else stored.updated
+    updated = (now or datetime.now(UTC)).replace(microsecond=0) if changed else stored.updated
     text = render_snapshot(merged, with_token=with_token, updated=updated)
     if _current_text(path) == text:
         return False
