@@ -46,7 +46,6 @@ class SyncResult:
     written: bool
     path: Path
     zone: ZoneInfo | None  # the site's zone, for reporting times as the site shows them
-    with_token: bool
 
 
 def sync(
@@ -91,7 +90,6 @@ def sync(
         written=written,
         path=path,
         zone=config.timezone,
-        with_token=token is not None,
     )
 
 
