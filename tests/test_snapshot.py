@@ -260,3 +260,23 @@ def test_check_warns_about_an_override_for_an_event_not_in_the_snapshot(
         "warning: indico.overrides: no stored meeting has the event '1234567'; "
         "check the event URL or id (the override does nothing)"
     ]
+
+
+def test_text_yaml_would_misread_is_escaped() -> None:
+    """DEL, C1 controls, NEL, line separators and lone surrogates (all possible in Indico's
+    JSON) are written as \\u escapes: the file stays UTF-8, valid YAML, and the same data."""
+    [first, *rest] = meetings()
+    odd = "a\x7fb\x85c\x9bd\u2028e\u2029f\ud800g"
+    text = render_snapshot([replace(first, title=odd, description=odd), *rest])
+    text.encode("utf-8")  # no lone surrogate left to fail here
+    assert "\\u0085" in text and "\\ud800" in text and "\x85" not in text
+    assert yaml.safe_load(text) == json.loads(text.split("\n", 3)[3])
+    assert parse_snapshot(text, path=Path("m.yml"))[0].title == odd
+
+
+def test_every_character_yaml_would_misread_is_found_alone() -> None:
+    """Each such character, the only one in the file, is still escaped."""
+    first = meetings()[0]
+    for code in (*range(0x7F, 0xA0), 0x2028, 0x2029, 0xD800, 0xDFFF):
+        text = render_snapshot([replace(first, title=f"x{chr(code)}y")])
+        assert chr(code) not in text and f"x\\u{code:04x}y" in text, hex(code)
