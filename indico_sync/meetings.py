@@ -158,6 +158,8 @@ def unmatched_overrides(
 
     Overrides that hide an event are left out: hidden events are never stored.
     """
+    if not overrides:
+        return []
     keys: set[str] = set()
     for meeting in meetings:
         keys.update((meeting.url.rstrip("/"), meeting.id))
