@@ -50,7 +50,7 @@ class MeetingRow:
     time: str  # "15:00 (CEST)"
     iso: str  # the start, ISO 8601 with offset, for <time datetime> and the script
     talks: tuple[Talk, ...]
-    description: Markup  # sanitised; only shown when there are no talks and no protection
+    description: Markup  # sanitised; only shown when there are no talks
     type: str
     location: str
     status: str  # "" when scheduled, else "Cancelled", "Postponed" or Indico's label
@@ -101,13 +101,9 @@ def build_row(meeting: Meeting, *, zone: ZoneInfo | None, is_next: bool) -> Meet
         time=format_time(start),
         iso=start.isoformat(timespec="minutes"),
         talks=meeting.talks,
-        # A protected event's description stays on Indico: it may hold what only
-        # members should see (a Zoom passcode), and this site is public.
-        description=(
-            sanitise(meeting.description)
-            if not meeting.talks and not meeting.protected
-            else Markup()
-        ),
+        # A protected event reaches this point without its description unless the
+        # config says `indico.protected: full` (see meetings.protect_meetings).
+        description=sanitise(meeting.description) if not meeting.talks else Markup(),
         type=meeting.type.label if meeting.type else "—",
         location=_location(meeting),
         status="" if meeting.status is Status.SCHEDULED else label,

@@ -103,12 +103,12 @@ def _in_memory(
     Jinja only here), so those imports also run in parallel.
     """
     from indico_sync.config import load_config
-    from indico_sync.meetings import apply_overrides
-    from indico_sync.snapshot import load_snapshot
+    from indico_sync.snapshot import load_published
 
     config = load_config(source)
     site_files = load_site_files(source, skip=skip)
-    meetings = apply_overrides(load_snapshot(source), config.indico.overrides)
+    snapshot = load_published(source, config.indico)
+    meetings = snapshot.meetings
     sources = (*site_files.pages, *site_files.posts)
     split = len(sources) // 2 if len(sources) >= SPLIT_PAGES else len(sources)
     helper = Background(
@@ -132,6 +132,7 @@ def _in_memory(
             env=load_templates(templates),
             now=now,
             calendar=helper.next,
+            updated=snapshot.updated,
         )
     finally:
         helper.cancel()  # only does something when rendering failed first

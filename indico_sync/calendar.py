@@ -195,8 +195,8 @@ def build_location(meeting: Meeting) -> str:
 
 
 def build_description(meeting: Meeting) -> str:
-    """Plain text: status label (and its message), the talks one per line, then the
-    Indico link (http(s) only).
+    """Plain text: status label (and its message), the talks one per line, "Login
+    required." for a protected meeting, then the Indico link (http(s) only).
 
     Indico's description is HTML and untrusted; it is left out rather than
     stripped, since calendar apps render this field in many different ways.
@@ -208,6 +208,8 @@ def build_description(meeting: Meeting) -> str:
     for talk in meeting.talks:
         speakers = ", ".join(person.name for person in talk.speakers)
         lines.append(f"• {talk.title}: {speakers}" if speakers else f"• {talk.title}")
+    if meeting.protected:
+        lines.append("Login required.")
     if is_web_url(meeting.url):
         lines.append(f"Indico: {meeting.url}")
     return _text("\n".join(lines))

@@ -91,6 +91,9 @@ def _command_options(sub: argparse.ArgumentParser, name: str) -> None:
             action="store_true",
             help="let the sync drop more than half of the stored meetings",
         )
+        sub.add_argument(
+            "--report", type=Path, metavar="FILE", help="also write what changed to FILE"
+        )
     if name == "run":
         sub.add_argument("--strict", action="store_true", help="a failed sync is fatal")
     if name in ("run", "build", "check", "serve"):
@@ -106,7 +109,7 @@ def _command_options(sub: argparse.ArgumentParser, name: str) -> None:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    _report(_sync(args))
+    _report(_sync(args), file=args.report)
     return EXIT_OK
 
 
@@ -126,7 +129,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     load_config(args.source)  # a broken config is exit 1, not a "failed sync"
     status = EXIT_OK
     try:
-        _report(_sync(args))
+        _report(_sync(args), file=args.report)
     except IndicoSyncError as exc:
         if args.strict:
             raise
@@ -161,30 +164,38 @@ def _sync(args: argparse.Namespace) -> SyncResult:
 
     token = os.environ.get("INDICO_TOKEN", "").strip() or None
     log.info("syncing %s (%s)", args.source, "with token" if token else "anonymous")
+    now = datetime.now(UTC)
     return sync(
         args.source,
         token=token,
         allow_removals=args.allow_removals,
-        today=datetime.now(UTC).date(),
+        today=now.date(),
+        now=now,
     )
 
 
-def _report(result: SyncResult, *, limit: int = 50) -> None:
-    """What changed, one meeting per line (the first `limit`), on stdout."""
+def _report(result: SyncResult, *, file: Path | None = None, limit: int = 50) -> None:
+    """What changed, one meeting per line (the first `limit`), on stdout; all of it,
+    under a commit-message subject line, to `file` when given.
+
+    Every line starts with `+`, `~`, `-`, `...` or `sync:`, and the Indico text in it
+    has no control characters (see `report.printable`), so it cannot start a workflow
+    command or close the code block the job summary puts it in.
+    """
+    from indico_sync.report import report_lines
+
     changes = result.changes
-    lines = [
-        f"{sign} {meeting.start:%Y-%m-%d %H:%M %Z}  {meeting.title}  {meeting.url}"
-        for sign, meetings in (("+", changes.added), ("~", changes.updated), ("-", changes.removed))
-        for meeting in meetings
-    ]
+    lines = report_lines(
+        changes.added, changes.updated, changes.previous, changes.removed, zone=result.zone
+    )
     if lines:
-        print("\n".join(lines[:limit]))
-    if len(lines) > limit:
-        print(f"... and {len(lines) - limit} more")
+        print("\n".join(_first(lines, limit)))
     state = f"wrote {result.path}" if result.written else f"{result.path} unchanged"
     from indico_sync.snapshot import plural
 
     print(f"sync: {changes.summary()}; {plural(result.meetings, 'meeting')}; {state}")
+    if file is not None:
+        _write_report(file, changes.summary() if changes else "no meeting changed", lines)
 
 
 def _counts(result: BuildResult) -> str:
@@ -198,6 +209,27 @@ def _counts(result: BuildResult) -> str:
             (result.files, "file"),
         )
     )
+
+
+def _first(lines: list[str], limit: int) -> list[str]:
+    return lines if len(lines) <= limit else [*lines[:limit], f"... and {len(lines) - limit} more"]
+
+
+def _write_report(file: Path, summary: str, lines: list[str]) -> None:
+    """The report as a commit message: a subject line, a blank line, the changes."""
+    from indico_sync.writer import write_text
+
+    text = f"Sync meetings from Indico: {summary}\n"
+    if lines:
+        text += "\n" + "\n".join(_first(lines, REPORT_LIMIT)) + "\n"
+    try:
+        write_text(file, text, durable=False)
+    except OSError as exc:
+        print(f"warning: cannot write the report {file}: {exc.strerror or exc}", file=sys.stderr)
+
+
+REPORT_LIMIT = 500
+"""Most meetings a report file lists (a first sync of a big category lists them all)."""
 
 
 def _setup_logging(verbose: bool, quiet: bool) -> None:

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from indico_sync.errors import ConfigError
-from indico_sync.meetings import MeetingType, Override, find_zone
+from indico_sync.meetings import MeetingType, Override, Protection, find_zone
 from indico_sync.untrusted import ALIAS_HINT, first_alias, load_regular, quote
 
 CONFIG_NAME = "_config.yml"
@@ -35,6 +35,8 @@ _INDICO_KEYS = {
     "default_type",
     "include_hidden",
     "overrides",
+    "protected",
+    "anonymous",
 }
 _OVERRIDE_KEYS = {"type", "hidden", "title"}
 
@@ -63,6 +65,8 @@ class IndicoConfig:
     default_type: MeetingType | None = None
     include_hidden: bool = False
     overrides: Mapping[str, Override] = field(default_factory=dict)
+    protected: Protection = Protection.TITLE
+    anonymous: bool = False  # the site is synced without a token, on purpose
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -193,7 +197,18 @@ def _parse_indico(value: object, problems: list[str]) -> IndicoConfig:
         default_type=_meeting_type(value.get("default_type"), "indico.default_type", problems),
         include_hidden=_boolean(value, "include_hidden", "indico", problems),
         overrides=_parse_overrides(value.get("overrides"), problems),
+        protected=_protection(value.get("protected", "title"), problems),
+        anonymous=_boolean(value, "anonymous", "indico", problems),
     )
+
+
+def _protection(value: object, problems: list[str]) -> Protection:
+    try:
+        return Protection(value)
+    except ValueError:
+        options = ", ".join(policy.value for policy in Protection)
+        problems.append(f"indico.protected: expected one of {options}, got {value!r}")
+        return Protection.TITLE
 
 
 def _parse_source(raw: object, where: str, problems: list[str]) -> Source | None:

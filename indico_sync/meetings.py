@@ -34,6 +34,14 @@ _TYPE_LABELS = {
 }
 
 
+class Protection(enum.Enum):
+    """What the site publishes of a protected event (`indico.protected`)."""
+
+    TITLE = "title"  # title, date and time, status, the Indico link, "login required"
+    HIDE = "hide"  # nothing: the meeting is not listed and not stored
+    FULL = "full"  # everything the token can read (a deliberate choice)
+
+
 class Status(enum.Enum):
     """Whether the meeting takes place. Cancelled meetings are kept and marked."""
 
@@ -118,6 +126,49 @@ def apply_overrides(
                 )
             )
     return result
+
+
+def protect_meetings(meetings: Iterable[Meeting], policy: Protection) -> list[Meeting]:
+    """Apply the config's policy to protected meetings, before anything stores or shows them.
+
+    `title` keeps what Indico's anonymous category page shows (the title, a lock) plus
+    the date, time, status and link; talks, speakers, description, location and type go.
+    """
+    if policy is Protection.FULL:
+        return list(meetings)
+    result = []
+    for meeting in meetings:
+        if not meeting.protected:
+            result.append(meeting)
+        elif policy is Protection.TITLE:
+            result.append(title_only(meeting))
+    return result
+
+
+def title_only(meeting: Meeting) -> Meeting:
+    """A protected meeting as the public may see it (see `protect_meetings`)."""
+    if not (meeting.talks or meeting.description or meeting.location or meeting.type):
+        return meeting  # already bare: the common case, without a copy
+    return replace(meeting, type=None, location="", description="", talks=())
+
+
+def unmatched_overrides(
+    meetings: Iterable[Meeting], overrides: Mapping[str, Override]
+) -> list[str]:
+    """Keys of overrides that match no meeting (a typo, or an event of another category).
+
+    Overrides that hide an event are left out: hidden events are never stored.
+    """
+    if not overrides:
+        return []
+    keys: set[str] = set()
+    for meeting in meetings:
+        keys.update((meeting.url.rstrip("/"), meeting.id))
+    return [
+        key
+        for key, override in overrides.items()
+        if not override.hidden and key.rstrip("/") not in keys
+    ]
 
 
 def find_zone(name: str) -> ZoneInfo | None:

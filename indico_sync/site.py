@@ -14,12 +14,12 @@ import traceback
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from jinja2 import Environment, TemplateError, TemplateNotFound, TemplateSyntaxError
 from markupsafe import Markup, escape
 
-from indico_sync.agenda import build_agenda, format_day
+from indico_sync.agenda import build_agenda, format_day, format_time
 from indico_sync.config import Config
 from indico_sync.errors import ContentError, RenderError
 from indico_sync.feeds import FeedEntry, render_atom, render_robots, render_sitemap
@@ -52,6 +52,7 @@ class SiteView:
     nav: tuple[Link, ...]
     links: tuple[Link, ...]
     config: Mapping[str, object]
+    updated: str = ""  # when the meetings last changed, from the snapshot; "" if unknown
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -85,13 +86,16 @@ def render_site(
     env: Environment,
     now: datetime,
     calendar: Callable[[], bytes],
+    updated: datetime | None = None,
 ) -> dict[str, bytes]:
     """Every output file: one HTML file per page and post, 404, feeds, assets, static.
 
     `calendar` gives `calendar.render_meetings_calendar`'s output. It is asked for last, so a
     caller that makes it in parallel (it is the slowest single file) has the most time.
+    `updated` is when the snapshot's meetings last changed (the footer says it); never
+    the build's own time, so a build with nothing new gives the same bytes.
     """
-    site = build_site_view(config, pages)
+    site = build_site_view(config, pages, updated=updated)
     table = ""
     if any(MEETINGS_MARKER in page.html for page in pages):
         agenda = build_agenda(meetings, now=now, zone=config.timezone)
@@ -152,7 +156,9 @@ def _folded(path: str) -> str:
     return unicodedata.normalize("NFC", unicodedata.normalize("NFC", path).casefold())
 
 
-def build_site_view(config: Config, pages: Sequence[Page]) -> SiteView:
+def build_site_view(
+    config: Config, pages: Sequence[Page], *, updated: datetime | None = None
+) -> SiteView:
     """Site-wide values; the nav lists pages with a title and an `order`, by order."""
     base = config.baseurl
     nav = sorted(
@@ -175,7 +181,13 @@ def build_site_view(config: Config, pages: Sequence[Page]) -> SiteView:
         nav=tuple(Link(title=p.title, url=p.url, href=base + p.url) for p in nav),
         links=tuple(links),
         config=config.site,
+        updated=format_moment(updated.astimezone(config.timezone or UTC)) if updated else "",
     )
+
+
+def format_moment(moment: datetime) -> str:
+    """'22 November 2026, 13:00 (CET)'."""
+    return f"{format_day(moment)}, {format_time(moment)}"
 
 
 def build_page_view(page: Page, *, config: Config, meetings: str) -> PageView:

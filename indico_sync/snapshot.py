@@ -3,19 +3,25 @@
 The file is deterministic: the same meetings always give the same bytes, so the
 scheduled job commits only real changes and git history is the meetings' history.
 It is written in JSON syntax (which is also YAML: Jekyll and any YAML tool read it),
-one key per line so diffs stay readable, because a JSON parser loads it about 40x
-faster than PyYAML does a block-style file. A hand-edited file in any YAML style is
-still accepted. Reading the file is `load_snapshot`; writing it, `writer.write_text`.
+because a JSON parser loads it about 40x faster than PyYAML does a block-style file.
+Each meeting is one block of four lines whose first line holds its id, start and
+title, so every line a change can touch is within git's three lines of context of
+the line that names the meeting. Beside the meetings the file records whether the
+sync that made it used a token, and when its meetings last changed. A hand-edited
+file in any YAML style is still accepted. Reading the file is `load_snapshot_file`;
+writing it, `writer.write_text`.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -27,10 +33,18 @@ from indico_sync.meetings import (
     Person,
     Status,
     Talk,
+    apply_overrides,
     find_zone,
+    protect_meetings,
     sort_meetings,
+    unmatched_overrides,
 )
 from indico_sync.untrusted import ALIAS_HINT, first_alias, load_regular, quote
+
+if TYPE_CHECKING:
+    from indico_sync.config import IndicoConfig
+
+log = logging.getLogger(__name__)
 
 SNAPSHOT_PATH = Path("_data") / "meetings.yml"
 FORMAT_VERSION = 1
@@ -42,12 +56,29 @@ HEADER = (
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Snapshot:
+    """The stored file: its meetings and what it records about the sync that made it."""
+
+    meetings: list[Meeting]
+    with_token: bool | None = None  # None: not recorded (a file older than the field)
+    updated: datetime | None = None  # when the meetings last changed; None: not recorded
+
+    @property
+    def synced_with_token(self) -> bool:
+        """Recorded, or else inferred: only a token can have fetched a protected meeting."""
+        if self.with_token is not None:
+            return self.with_token
+        return any(meeting.protected for meeting in self.meetings)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Changes:
-    """What a sync changed, by meeting."""
+    """What a sync changed, by meeting. `previous[i]` is `updated[i]` before the sync."""
 
     added: tuple[Meeting, ...] = ()
     updated: tuple[Meeting, ...] = ()
     removed: tuple[Meeting, ...] = ()
+    previous: tuple[Meeting, ...] = ()
 
     def __bool__(self) -> bool:
         return bool(self.added or self.updated or self.removed)
@@ -65,21 +96,46 @@ def plural(count: int, noun: str) -> str:
 
 
 def load_snapshot(source_dir: Path) -> list[Meeting]:
-    """The stored meetings; a missing file is an empty list (a site with no meetings yet),
-    an empty one an error."""
+    """The stored meetings; a missing file is an empty list (a site with no meetings yet)."""
+    return load_snapshot_file(source_dir).meetings
+
+
+def load_snapshot_file(source_dir: Path) -> Snapshot:
+    """The stored file; a missing one is an empty snapshot with nothing recorded."""
     path = source_dir / SNAPSHOT_PATH
     try:
         text = load_regular(path).decode("utf-8")
     except FileNotFoundError:
-        return []
+        return Snapshot(meetings=[])
     except (OSError, ValueError) as exc:  # also a link, FIFO or device; not UTF-8
         raise SnapshotError(f"{path}: cannot read: {exc}") from exc
-    return parse_snapshot(text, path=path)
+    return parse_snapshot_file(text, path=path)
+
+
+def load_published(source_dir: Path, indico: IndicoConfig) -> Snapshot:
+    """The stored file with the meetings as the site shows them: the protected-meetings
+    policy and the overrides applied (again: the config may have changed since the sync).
+
+    Warns, one line each, about overrides that match no stored meeting.
+    """
+    snapshot = load_snapshot_file(source_dir)
+    for key in unmatched_overrides(snapshot.meetings, indico.overrides):
+        log.warning(
+            "warning: indico.overrides: no stored meeting has the event %r; "
+            "check the event URL or id (the override does nothing)",
+            key,
+        )
+    shown = apply_overrides(protect_meetings(snapshot.meetings, indico.protected), indico.overrides)
+    return replace(snapshot, meetings=shown)
 
 
 def parse_snapshot(text: str, *, path: Path) -> list[Meeting]:
-    """The meetings in the file's text. Only `"meetings": []` means no meetings: an
-    empty or cut-off file is an error, so a lost write never publishes an empty site."""
+    return parse_snapshot_file(text, path=path).meetings
+
+
+def parse_snapshot_file(text: str, *, path: Path) -> Snapshot:
+    """The file's text. Only `"meetings": []` means no meetings: an empty or cut-off
+    file is an error, so a lost write never publishes an empty site."""
     data = _parse_data(text, path=path)
     if not isinstance(data, dict) or not isinstance(data.get("meetings"), list):
         raise SnapshotError(
@@ -99,7 +155,12 @@ def parse_snapshot(text: str, *, path: Path) -> list[Meeting]:
             meetings.append(meeting_from_dict(raw))
         except (KeyError, TypeError, ValueError, OverflowError) as exc:
             raise SnapshotError(f"{where}: {exc.args[0] if exc.args else exc}") from exc
-    return sort_meetings(meetings)
+    try:
+        with_token = _get(data, "with_token", bool) if data.get("with_token") is not None else None
+        updated = _datetime(data, "updated") if data.get("updated") is not None else None
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise SnapshotError(f"{path}: {exc.args[0] if exc.args else exc}") from exc
+    return Snapshot(meetings=sort_meetings(meetings), with_token=with_token, updated=updated)
 
 
 def _restore(path: Path) -> str:
@@ -225,56 +286,60 @@ def _enum(kind: Any, value: object, key: str) -> Any:
 # --- writing ---------------------------------------------------------------------------
 
 
-def render_snapshot(meetings: Iterable[Meeting]) -> str:
-    """The file's text: fixed key order, sorted meetings, UTF-8, `\\n` line ends."""
-    data = {
-        "version": FORMAT_VERSION,
-        "meetings": [meeting_to_dict(m) for m in sort_meetings(meetings)],
-    }
-    return HEADER + _dump(data)
+def render_snapshot(
+    meetings: Iterable[Meeting], *, with_token: bool | None = None, updated: datetime | None = None
+) -> str:
+    """The file's text: fixed key order, sorted meetings, UTF-8, `\\n` line ends.
+
+    `with_token` and `updated` are written when given (see `Snapshot`).
+    """
+    head = ["{", f'  "version": {FORMAT_VERSION},']
+    if updated is not None:
+        head.append(f'  "updated": {_ENCODE(updated.isoformat())},')
+    if with_token is not None:
+        head.append(f'  "with_token": {_ENCODE(with_token)},')
+    blocks = ",\n".join(_meeting_block(m) for m in sort_meetings(meetings))
+    body = f'  "meetings": [\n{blocks}\n  ]\n}}\n' if blocks else '  "meetings": []\n}\n'
+    text = "\n".join(head) + "\n" + body
+    if _needs_escapes(text):  # rare: only hostile or broken Indico text holds these
+        text = _NOT_YAML.sub(_escape, text)
+    return HEADER + text
 
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+# What the JSON encoder writes as is but YAML reads differently or not at all: DEL and
+# the C1 controls (not printable in YAML), NEL and the line and paragraph separators
+# (line breaks in YAML 1.1), lone surrogates (not even UTF-8). They only occur inside
+# strings, where a \uXXXX escape means the same in JSON and YAML.
+_NOT_YAML = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
-def _dump(data: dict[str, Any]) -> str:
-    """JSON with one key of each meeting per line and one talk per line.
+_NOT_YAML_CHARS = (*map(chr, range(0x7F, 0xA0)), "\u2028", "\u2029")
+
+
+def _needs_escapes(text: str) -> bool:
+    """`_NOT_YAML.search(text)`, 2-3x faster: 36 substring searches, and a lone surrogate
+    fails to encode (a regex scans a megabyte of snapshot in about 9 ms)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return any(char in text for char in _NOT_YAML_CHARS)
+
+
+def _escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def _meeting_block(meeting: Meeting) -> str:
+    """One meeting as four lines: id, start and title; the other fields; the talks;
+    the description (the same keys and values as `meeting_to_dict`).
 
     Laid out by hand around the C encoder: `json.dumps(indent=...)` falls back to the
     pure-Python encoder, several times slower for thousands of meetings.
     """
-    lines = ["{", f'  "version": {_ENCODE(data["version"])},', '  "meetings": [']
-    meetings = data["meetings"]
-    for index, meeting in enumerate(meetings):
-        lines.append("    {")
-        keys = list(meeting)
-        for position, key in enumerate(keys):
-            comma = "," if position < len(keys) - 1 else ""
-            value = meeting[key]
-            if key == "talks" and value:
-                talks = [f"        {_ENCODE(talk)}" for talk in value]
-                lines.append('      "talks": [\n' + ",\n".join(talks) + f"\n      ]{comma}")
-            else:
-                lines.append(f"      {_ENCODE(key)}: {_ENCODE(value)}{comma}")
-        lines.append("    }," if index < len(meetings) - 1 else "    }")
-    lines.extend(["  ]", "}"])
-    return "\n".join(lines) + "\n"
-
-
-def meeting_to_dict(meeting: Meeting) -> dict[str, Any]:
-    """Fixed key order. `label_message` (added later) is written only when there is
-    one, so snapshots from before it stay byte-identical and need no re-sync commit."""
-    record = _record(meeting)
-    if not meeting.label_message:
-        del record["label_message"]
-    return record
-
-
-def _record(meeting: Meeting) -> dict[str, Any]:
-    return {
-        "id": meeting.id,
-        "title": meeting.title,
-        "start": meeting.start.isoformat(),
+    first = {"id": meeting.id, "start": meeting.start.isoformat(), "title": meeting.title}
+    rest = {
         "end": meeting.end.isoformat(),
         "timezone": meeting.timezone,
         "url": meeting.url,
@@ -287,14 +352,47 @@ def _record(meeting: Meeting) -> dict[str, Any]:
         "label_message": meeting.label_message,
         "location": meeting.location,
         "protected": meeting.protected,
-        "talks": [
-            {
-                "title": talk.title,
-                "start": talk.start.isoformat() if talk.start else None,
-                "speakers": [{"name": p.name, "affiliation": p.affiliation} for p in talk.speakers],
-            }
-            for talk in meeting.talks
-        ],
+    }
+    if not meeting.label_message:  # written only when there is one
+        del rest["label_message"]
+    return (
+        f"    {_ENCODE(first)[:-1]},\n"
+        f"     {_ENCODE(rest)[1:-1]},\n"
+        f'     "talks": {_ENCODE(_talks(meeting))},\n'
+        f'     "description": {_ENCODE(meeting.description)}}}'
+    )
+
+
+def _talks(meeting: Meeting) -> list[dict[str, Any]]:
+    return [
+        {
+            "title": talk.title,
+            "start": talk.start.isoformat() if talk.start else None,
+            "speakers": [{"name": p.name, "affiliation": p.affiliation} for p in talk.speakers],
+        }
+        for talk in meeting.talks
+    ]
+
+
+def meeting_to_dict(meeting: Meeting) -> dict[str, Any]:
+    """A meeting as the file stores it, keys in the file's order."""
+    return {
+        "id": meeting.id,
+        "start": meeting.start.isoformat(),
+        "title": meeting.title,
+        "end": meeting.end.isoformat(),
+        "timezone": meeting.timezone,
+        "url": meeting.url,
+        "source": meeting.source,
+        "category": meeting.category,
+        "category_id": meeting.category_id,
+        "type": meeting.type.value if meeting.type else None,
+        "status": meeting.status.value,
+        "label": meeting.label,
+        **({"label_message": meeting.label_message} if meeting.label_message else {}),
+        "location": meeting.location,
+        "protected": meeting.protected,
+        "talks": _talks(meeting),
         "description": meeting.description,
     }
 
@@ -330,10 +428,12 @@ def _inside(meeting: Meeting, window: tuple[date, date], zone: ZoneInfo | None) 
 def diff_meetings(old: Iterable[Meeting], new: Iterable[Meeting]) -> Changes:
     before = {m.key: m for m in old}
     after = {m.key: m for m in new}
+    updated = sort_meetings(m for k, m in after.items() if k in before and before[k] != m)
     return Changes(
         added=tuple(sort_meetings(m for k, m in after.items() if k not in before)),
-        updated=tuple(sort_meetings(m for k, m in after.items() if k in before and before[k] != m)),
+        updated=tuple(updated),
         removed=tuple(sort_meetings(m for k, m in before.items() if k not in after)),
+        previous=tuple(before[m.key] for m in updated),
     )
 
 
@@ -350,4 +450,21 @@ def check_removals(changes: Changes, *, stored: int, allow: bool) -> None:
         f"refusing to remove {removed} of {plural(stored, 'stored meeting')} (more than half); "
         "check the category id and INDICO_TOKEN, or re-run with --allow-removals "
         "if this is intended; the snapshot was not changed"
+    )
+
+
+def check_token_kept(stored: Snapshot, *, token: bool, allow: bool) -> None:
+    """Refuse a sync without a token over meetings that were synced with one.
+
+    An empty or misnamed INDICO_TOKEN secret makes the sync anonymous, and an
+    anonymous sync silently drops every protected meeting. `allow` is --allow-removals
+    or `indico.anonymous: true` in the config.
+    """
+    if token or allow or not stored.synced_with_token:
+        return
+    raise SyncRefused(
+        "refusing to sync without a token: INDICO_TOKEN is empty or unset, but the stored "
+        "meetings were synced with one; set INDICO_TOKEN (the repository secret), or re-run "
+        "with --allow-removals (or set indico.anonymous: true) to publish only public "
+        "meetings; the snapshot was not changed"
     )

@@ -1,8 +1,9 @@
 """The sync stage: Indico -> Meeting records -> `_data/meetings.yml`.
 
-Reads like its steps: load the config and the stored meetings, fetch every source,
-normalise, merge, diff, guard against data loss, write only if the bytes changed.
-Any failure raises before the file is touched.
+Reads like its steps: load the config and the stored meetings, refuse a sync without
+a token over meetings synced with one, fetch every source, normalise, merge, apply
+the protected-meetings policy and the overrides, diff, guard against data loss, write
+only if the bytes changed. Any failure raises before the file is touched.
 """
 
 from __future__ import annotations
@@ -12,21 +13,24 @@ import gc
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 
 from indico_sync.config import Config, load_config
 from indico_sync.indico import Window, check_token, fetch_sources, make_client
-from indico_sync.meetings import Meeting, apply_overrides
+from indico_sync.meetings import Meeting, apply_overrides, protect_meetings
 from indico_sync.normalise import normalise_events
 from indico_sync.snapshot import (
     SNAPSHOT_PATH,
     Changes,
+    Snapshot,
     check_removals,
+    check_token_kept,
     diff_meetings,
-    load_snapshot,
+    load_snapshot_file,
     merge_meetings,
     plural,
     render_snapshot,
@@ -42,6 +46,7 @@ class SyncResult:
     meetings: int
     written: bool
     path: Path
+    zone: ZoneInfo | None  # the site's zone, for reporting times as the site shows them
 
 
 def sync(
@@ -50,27 +55,58 @@ def sync(
     token: str | None,
     allow_removals: bool = False,
     today: date,
+    now: datetime | None = None,
     client: httpx.Client | None = None,
 ) -> SyncResult:
-    """Fetch every configured source and update the snapshot; raise on any failure."""
+    """Fetch every configured source and update the snapshot; raise on any failure.
+
+    `now` (default: the clock) is recorded as the time the meetings last changed,
+    only when they did change.
+    """
     with _collector_paused():
         config = load_config(source_dir)
-        stored = load_snapshot(source_dir)
+        if config.indico.anonymous and token:
+            log.info("indico.anonymous is true: INDICO_TOKEN is not used")
+            token = None
+        snapshot = load_snapshot_file(source_dir)
+        stored = snapshot.meetings
+        check_token_kept(
+            snapshot, token=token is not None, allow=allow_removals or config.indico.anonymous
+        )
         window = sync_window(today, config)
         fetched = fetch_meetings(config, window=window, token=token, client=client)
         merged = merge_meetings(
             stored, fetched, window=(window.start, window.end), zone=config.timezone
         )
+        merged = apply_overrides(
+            protect_meetings(merged, config.indico.protected), config.indico.overrides
+        )
         changes = diff_meetings(stored, merged)
         check_removals(changes, stored=len(stored), allow=allow_removals)
         path = source_dir / SNAPSHOT_PATH
-        written = False
-        if merged != stored or not path.exists():  # most scheduled runs change nothing
-            text = render_snapshot(merged)
-            written = _current_text(path) != text
-            if written:
-                write_text(path, text)
-    return SyncResult(changes=changes, meetings=len(merged), written=written, path=path)
+        written = _write(path, snapshot, merged, with_token=token is not None, now=now)
+    return SyncResult(
+        changes=changes,
+        meetings=len(merged),
+        written=written,
+        path=path,
+        zone=config.timezone,
+    )
+
+
+def _write(
+    path: Path, stored: Snapshot, merged: list[Meeting], *, with_token: bool, now: datetime | None
+) -> bool:
+    """Write the new snapshot if its bytes differ; most scheduled runs change nothing."""
+    changed = merged != stored.meetings
+    if not changed and stored.with_token is with_token and path.exists():
+        return False
+    updated = (now or datetime.now(UTC)).replace(microsecond=0) if changed else stored.updated
+    text = render_snapshot(merged, with_token=with_token, updated=updated)
+    if _current_text(path) == text:
+        return False
+    write_text(path, text)
+    return True
 
 
 @contextlib.contextmanager
@@ -101,7 +137,11 @@ def sync_window(today: date, config: Config) -> Window:
 def fetch_meetings(
     config: Config, *, window: Window, token: str | None, client: httpx.Client | None
 ) -> dict[str, list[Meeting]]:
-    """Every source's meetings, normalised and corrected, keyed by source."""
+    """Every source's meetings, normalised, keyed by source.
+
+    The policy for protected meetings and the overrides are applied by `sync`, to the
+    merged meetings, so they hold for stored meetings outside the window too.
+    """
     indico = config.indico
     zone = config.timezone.key if config.timezone else None
     if token is not None:
@@ -122,14 +162,13 @@ def fetch_meetings(
             http.close()
     fetched = {}
     for source in indico.sources:
-        meetings = normalise_events(
+        fetched[source.key] = normalise_events(
             raw[source.key],
             source=source.key,
             category_id=None if source.subcategories else source.category,
             default_type=indico.default_type,
             include_hidden=indico.include_hidden,
         )
-        fetched[source.key] = apply_overrides(meetings, indico.overrides)
         log.info("%s: %s", source.key, plural(len(fetched[source.key]), "meeting"))
     return fetched
 

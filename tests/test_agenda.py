@@ -17,7 +17,7 @@ from indico_sync.agenda import (
     sanitise,
     zone_note,
 )
-from indico_sync.meetings import MeetingType, Person, Status, Talk
+from indico_sync.meetings import MeetingType, Person, Protection, Status, Talk, protect_meetings
 
 ZURICH = ZoneInfo("Europe/Zurich")
 CHICAGO = ZoneInfo("America/Chicago")
@@ -148,14 +148,18 @@ def test_zone_note_names_the_zone_and_its_abbreviations() -> None:
     assert zone_note(None, NOW) == "Times are in each meeting's own time zone."
 
 
-def test_protected_meetings_never_show_their_description() -> None:
-    """A login-only event's description (perhaps a passcode) stays off the public site."""
+def test_protected_meetings_show_their_description_only_under_the_full_policy() -> None:
+    """A login-only event's description (perhaps a passcode) is gone after the default
+    policy; only `indico.protected: full` lets it through to the row."""
     secret = "<p>Passcode: 424242</p>"
     start = datetime(2026, 11, 22, 12, tzinfo=ZoneInfo("Europe/Zurich"))
-    public = replace(meeting(1, start), talks=(), description=secret, protected=False)
-    hidden = replace(public, protected=True)
-    assert "424242" in build_row(public, zone=None, is_next=False).description
-    assert str(build_row(hidden, zone=None, is_next=False).description) == ""
+    protected = replace(meeting(1, start), talks=(), description=secret, protected=True)
+    [title] = protect_meetings([protected], Protection.TITLE)
+    [full] = protect_meetings([protected], Protection.FULL)
+    assert str(build_row(title, zone=None, is_next=False).description) == ""
+    assert "424242" in build_row(full, zone=None, is_next=False).description
+    assert build_row(title, zone=None, is_next=False).protected
+    assert protect_meetings([protected], Protection.HIDE) == []
 
 
 def test_location_that_repeats_the_type_is_not_shown_twice() -> None:

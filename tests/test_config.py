@@ -10,7 +10,7 @@ from helpers import EXAMPLE_SITE, alias_bomb
 
 from indico_sync.config import load_config, parse_config
 from indico_sync.errors import ConfigError
-from indico_sync.meetings import MeetingType
+from indico_sync.meetings import MeetingType, Protection
 
 ROOT = Path(__file__).parent.parent
 ALIAS_MESSAGE = "YAML aliases (*name) are not accepted; write the value out"
@@ -272,3 +272,28 @@ def test_a_huge_value_is_quoted_short(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=expected) as caught:
         load_config(write(tmp_path, text))
     assert len(str(caught.value)) < 300
+
+
+@pytest.mark.parametrize(
+    ("extra", "policy", "anonymous"),
+    [
+        ("", Protection.TITLE, False),
+        ("  protected: hide\n", Protection.HIDE, False),
+        ("  protected: full\n  anonymous: true\n", Protection.FULL, True),
+    ],
+)
+def test_protected_policy_and_anonymous(
+    tmp_path: Path, extra: str, policy: Protection, anonymous: bool
+) -> None:
+    """`indico.protected` defaults to title; `indico.anonymous` to false."""
+    config = load_config(write(tmp_path, GOOD + extra))
+    assert (config.indico.protected, config.indico.anonymous) == (policy, anonymous)
+
+
+def test_bad_protected_policy_and_anonymous_are_reported_together(tmp_path: Path) -> None:
+    """Both keys are checked, and named, in one error."""
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, GOOD + "  protected: [title]\n  anonymous: maybe\n"))
+    message = str(caught.value)
+    assert "indico.protected: expected one of title, hide, full, got ['title']" in message
+    assert "indico.anonymous: expected true or false, got 'maybe'" in message

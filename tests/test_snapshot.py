@@ -2,27 +2,33 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import time
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
-from helpers import EXAMPLE_SITE, alias_bomb
+from helpers import EXAMPLE_SITE, TEMPLATES, alias_bomb
 
+from indico_sync.cli import main
 from indico_sync.errors import SnapshotError, SyncRefused
-from indico_sync.meetings import Meeting
+from indico_sync.meetings import Meeting, Person, Talk
 from indico_sync.normalise import normalise_events
 from indico_sync.snapshot import (
     HEADER,
+    Snapshot,
     check_removals,
+    check_token_kept,
     diff_meetings,
     load_snapshot,
+    meeting_to_dict,
     merge_meetings,
     parse_snapshot,
+    parse_snapshot_file,
     plural,
     render_snapshot,
 )
@@ -31,6 +37,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "indico"
 SOURCE = "http://127.0.0.1:8000/category/1"
 ZURICH = ZoneInfo("Europe/Zurich")
 WINDOW = (date(2026, 1, 1), date(2027, 12, 31))
+UPDATED = datetime(2026, 11, 22, 12, tzinfo=UTC)
 
 
 def meetings() -> list[Meeting]:
@@ -154,7 +161,10 @@ def test_the_file_is_json_and_yaml_alike() -> None:
     text = render_snapshot(meetings())
     body = text.split("\n", 3)[3]
     assert yaml.safe_load(text) == json.loads(body)
-    assert '\n      "title": "GNN ML WG meeting #41",\n' in text
+    assert (
+        '\n    {"id": "3", "start": "2026-11-01T16:00:00+01:00", '
+        '"title": "GNN ML WG meeting #41",\n' in text
+    )
 
 
 def test_hand_edited_block_yaml_is_still_read() -> None:
@@ -187,7 +197,7 @@ def test_only_an_empty_meetings_list_means_no_meetings() -> None:
 @pytest.mark.parametrize(
     ("cut", "expected"),
     [
-        (300, r"^m\.yml:10:7: the file ends early \(cut off\?\): Unterminated string; "),
+        (300, r"^m\.yml:\d+:\d+: the file ends early \(cut off\?\): Unterminated string; "),
         (-3, r"^m\.yml:\d+:\d+: the file ends early \(cut off\?\): Expecting ',' delimiter; "),
         (len(HEADER) + 2, r"^m\.yml:5:1: the file ends early \(cut off\?\): Expecting property"),
     ],
@@ -205,7 +215,10 @@ def test_broken_json_names_line_and_column() -> None:
     """A JSON snapshot with a missing ':' says where, in JSON's terms."""
     text = render_snapshot(meetings()).replace('"title": ', '"title" ', 1)
     line = text.split("\n").index(next(x for x in text.split("\n") if '"title" ' in x)) + 1
-    with pytest.raises(SnapshotError, match=rf"^m\.yml:{line}:15: not valid JSON: Expecting ':'"):
+    column = text.split("\n")[line - 1].index('"title" ') + len('"title" ') + 1
+    with pytest.raises(
+        SnapshotError, match=rf"^m\.yml:{line}:{column}: not valid JSON: Expecting ':'"
+    ):
         parse_snapshot(text, path=Path("m.yml"))
 
 
@@ -218,7 +231,7 @@ def test_the_label_message_round_trips_and_old_snapshots_still_load() -> None:
     """The label message is stored; a snapshot without it (as before) loads with ""."""
     original = [replace(m, label="Not happening", label_message="Postponed") for m in meetings()]
     text = render_snapshot(original)
-    assert '\n      "label_message": "Postponed",\n' in text
+    assert '"label": "Not happening", "label_message": "Postponed", ' in text
     assert parse_snapshot(text, path=Path("m.yml")) == original
     old = render_snapshot(meetings())
     assert "label_message" not in old  # only written when there is one: no churn
@@ -240,3 +253,117 @@ def test_deeply_nested_json_is_an_error_not_a_crash() -> None:
     """200,000 nested brackets overflow the JSON parser's recursion: one SnapshotError."""
     with pytest.raises(SnapshotError, match="nested too deeply"):
         parse_snapshot("[" * 200_000 + "]" * 200_000, path=Path("meetings.yml"))
+
+
+def test_every_line_a_change_touches_is_near_the_line_naming_its_meeting() -> None:
+    """A change anywhere in a meeting (its last talk, its description) gives a diff hunk,
+    with git's default three lines of context, that shows the meeting's id, start and title."""
+    original = meetings()
+    talks = tuple(Talk(title=f"Talk {n}", speakers=(Person(name=f"P{n}"),)) for n in range(12))
+    original[1] = replace(original[1], talks=talks)
+    target = original[1]
+    naming = f'{{"id": "{target.id}", "start": "{target.start.isoformat()}", "title": '
+    for changed in (
+        replace(target, talks=(*talks[:-1], replace(talks[-1], speakers=()))),
+        replace(target, description="<p>new</p>"),
+        replace(target, location="CERN", end=target.end.replace(hour=23)),
+        replace(target, title="Renamed"),
+    ):
+        new = [changed if m is target else m for m in original]
+        before, after = render_snapshot(original), render_snapshot(new)
+        diff = list(difflib.unified_diff(before.splitlines(), after.splitlines(), n=3))
+        hunks = "\n".join(diff[2:]).split("\n@@")
+        assert len(hunks) == 1, hunks
+        assert naming in hunks[0], hunks[0]
+
+
+def test_each_meeting_is_the_same_mapping_an_older_loader_reads() -> None:
+    """The layout changed, the data did not: every entry is `meeting_to_dict` (key order
+    included), so a file written now loads in an indico_sync that predates the layout."""
+    original = meetings()
+    text = render_snapshot(original, with_token=True, updated=UPDATED)
+    data = json.loads(text.split("\n", 3)[3])
+    assert data["meetings"] == [meeting_to_dict(m) for m in original]
+    assert [list(entry) for entry in data["meetings"]] == [
+        list(meeting_to_dict(m)) for m in original
+    ]
+    assert (data["version"], data["with_token"], data["updated"]) == (
+        1,
+        True,
+        "2026-11-22T12:00:00+00:00",
+    )
+    assert yaml.safe_load(text) == data
+
+
+def test_what_the_file_records_about_the_sync_round_trips() -> None:
+    """`with_token` and `updated` load back; a file without them loads with neither."""
+    original = meetings()
+    snapshot = parse_snapshot_file(
+        render_snapshot(original, with_token=False, updated=UPDATED), path=Path("m.yml")
+    )
+    assert snapshot == Snapshot(meetings=original, with_token=False, updated=UPDATED)
+    old = parse_snapshot_file(render_snapshot(original), path=Path("m.yml"))
+    assert (old.with_token, old.updated) == (None, None)
+    assert old.synced_with_token  # event 6 is protected: only a token fetched it
+    public = [m for m in original if not m.protected]
+    assert not parse_snapshot_file(render_snapshot(public), path=Path("m.yml")).synced_with_token
+    with pytest.raises(SnapshotError, match=r"m.yml: with_token: expected bool, got 'yes'"):
+        parse_snapshot_file('{"with_token": "yes", "meetings": []}', path=Path("m.yml"))
+    with pytest.raises(SnapshotError, match=r"m.yml: updated: expected a date-time with offset"):
+        parse_snapshot_file('{"updated": "2026-11-22", "meetings": []}', path=Path("m.yml"))
+
+
+def test_token_guard_refuses_an_anonymous_sync_over_a_token_snapshot() -> None:
+    """Without a token over meetings synced with one: refused, naming INDICO_TOKEN."""
+    stored = Snapshot(meetings=[], with_token=True)
+    with pytest.raises(SyncRefused, match="INDICO_TOKEN") as caught:
+        check_token_kept(stored, token=False, allow=False)
+    assert "\n" not in str(caught.value)
+    check_token_kept(stored, token=False, allow=True)
+    check_token_kept(stored, token=True, allow=False)
+    check_token_kept(Snapshot(meetings=[], with_token=False), token=False, allow=False)
+
+
+def test_check_warns_about_an_override_for_an_event_not_in_the_snapshot(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One warning line per override that matches no stored meeting, naming its key;
+    overrides that match (by URL or id) and `hidden` ones (never stored) stay quiet."""
+    (tmp_path / "_data").mkdir()
+    (tmp_path / "_data" / "meetings.yml").write_text(render_snapshot(meetings()), "utf-8")
+    (tmp_path / "index.md").write_text("---\ntitle: Home\n---\n{% include meetings.html %}\n")
+    (tmp_path / "_config.yml").write_text(
+        "indico:\n  sources: [{url: 'http://127.0.0.1:8000', category: 1}]\n  overrides:\n"
+        "    '1234567': {type: zoom}\n"
+        "    'http://127.0.0.1:8000/event/3': {title: Kick-off}\n"
+        "    '4': {type: hybrid}\n"
+        "    '7654321': {hidden: true}\n",
+        encoding="utf-8",
+    )
+    args = ["check", "--source", str(tmp_path), "--templates", str(TEMPLATES)]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        "warning: indico.overrides: no stored meeting has the event '1234567'; "
+        "check the event URL or id (the override does nothing)"
+    ]
+
+
+def test_text_yaml_would_misread_is_escaped() -> None:
+    """DEL, C1 controls, NEL, line separators and lone surrogates (all possible in Indico's
+    JSON) are written as \\u escapes: the file stays UTF-8, valid YAML, and the same data."""
+    [first, *rest] = meetings()
+    odd = "a\x7fb\x85c\x9bd\u2028e\u2029f\ud800g"
+    text = render_snapshot([replace(first, title=odd, description=odd), *rest])
+    text.encode("utf-8")  # no lone surrogate left to fail here
+    assert "\\u0085" in text and "\\ud800" in text and "\x85" not in text
+    assert yaml.safe_load(text) == json.loads(text.split("\n", 3)[3])
+    assert parse_snapshot(text, path=Path("m.yml"))[0].title == odd
+
+
+def test_every_character_yaml_would_misread_is_found_alone() -> None:
+    """Each such character, the only one in the file, is still escaped."""
+    first = meetings()[0]
+    for code in (*range(0x7F, 0xA0), 0x2028, 0x2029, 0xD800, 0xDFFF):
+        text = render_snapshot([replace(first, title=f"x{chr(code)}y")])
+        assert chr(code) not in text and f"x\\u{code:04x}y" in text, hex(code)

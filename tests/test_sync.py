@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import httpx
@@ -12,7 +12,7 @@ import pytest
 import respx
 
 from indico_sync.errors import IndicoAuthError, IndicoHTTPError, SyncRefused
-from indico_sync.snapshot import SNAPSHOT_PATH, load_snapshot
+from indico_sync.snapshot import SNAPSHOT_PATH, load_snapshot, load_snapshot_file
 from indico_sync.sync import sync
 
 FIXTURES = Path(__file__).parent / "fixtures" / "indico"
@@ -158,3 +158,51 @@ def test_a_token_to_this_machine_over_http_is_sent_silently(
     sync(site, token=TOKEN, today=TODAY)
     assert route.calls.last.request.headers["Authorization"] == f"Bearer {TOKEN}"
     assert not [r for r in caplog.records if r.levelname in ("WARNING", "ERROR")]
+
+
+@respx.mock
+def test_the_snapshot_records_when_its_meetings_last_changed(site: Path) -> None:
+    """`updated` is the time of the last sync that changed a meeting, not of every sync,
+    so a scheduled run that finds nothing new leaves the file's bytes alone."""
+    first, later = datetime(2026, 11, 22, 6, tzinfo=UTC), datetime(2026, 11, 22, 12, tzinfo=UTC)
+    paged("categ_reader_token_contribs.json")
+    sync(site, token=TOKEN, today=TODAY, now=first)
+    snapshot = load_snapshot_file(site)
+    assert (snapshot.updated, snapshot.with_token) == (first, True)
+    assert not sync(site, token=TOKEN, today=TODAY, now=later).written
+    assert load_snapshot_file(site).updated == first
+    data = json.loads(body("categ_reader_token_contribs.json"))
+    data["results"][0]["title"] = "Renamed"
+    respx.get(EXPORT).mock(
+        side_effect=lambda request: httpx.Response(
+            200, json=data if request.url.params["offset"] == "0" else {"results": []}
+        )
+    )
+    result = sync(site, token=TOKEN, today=TODAY, now=later)
+    assert result.written and load_snapshot_file(site).updated == later
+    assert [m.title for m in result.changes.previous] == ["GNN ML WG meeting #39"]
+
+
+@respx.mock
+def test_overrides_and_the_policy_apply_to_stored_meetings_outside_the_window(
+    site: Path,
+) -> None:
+    """A meeting that aged out of the window is still corrected and still protected."""
+    paged("categ_reader_token_contribs.json")
+    sync(site, token=TOKEN, today=TODAY)
+    (site / "_config.yml").write_text(
+        CONFIG.replace("  past_days: 400", "  past_days: 0\n  protected: hide")
+        + "  overrides:\n    '3': {title: Kick-off}\n",
+        encoding="utf-8",
+    )
+    data = json.loads(body("categ_reader_token_contribs.json"))
+    data["results"] = [e for e in data["results"] if e["id"] not in {"1", "3"}]  # too old now
+    respx.get(EXPORT).mock(
+        side_effect=lambda request: httpx.Response(
+            200, json=data if request.url.params["offset"] == "0" else {"results": []}
+        )
+    )
+    result = sync(site, token=TOKEN, today=TODAY)
+    titles = {m.id: m.title for m in load_snapshot_file(site).meetings}
+    assert titles["3"] == "Kick-off" and "6" not in titles
+    assert [m.id for m in result.changes.removed] == ["6"]

@@ -288,7 +288,7 @@ def test_sync_step_records_the_exit_status_and_fails_unless_publishable(
     result, args, output = run_sync_step(tmp_path, cli_exit=cli_exit, allow_removals="")
     assert (result.returncode != 0) is step_fails, result.stdout
     assert output == f"status={cli_exit}\n"
-    assert args == ["-m", "indico_sync"]
+    assert args == ["-m", "indico_sync", "--report", f"{tmp_path}/sync-report.txt"]
 
 
 @pytest.mark.parametrize(("allow", "extra"), [("true", ["--allow-removals"]), ("false", [])])
@@ -297,21 +297,49 @@ def test_sync_step_passes_allow_removals_only_when_asked(
 ) -> None:
     """The workflow_dispatch input becomes --allow-removals, and nothing else does."""
     _, args, _ = run_sync_step(tmp_path, cli_exit=0, allow_removals=allow)
-    assert args == ["-m", "indico_sync", *extra]
+    assert args == ["-m", "indico_sync", "--report", f"{tmp_path}/sync-report.txt", *extra]
+
+
+REPORT = (
+    "Sync meetings from Indico: 1 added, 1 updated, 0 removed\n\n"
+    "+ 2026-12-08 14:00 CET  Evil ]0;x ::error::x  https://indico.example/event/1/\n"
+    "~ 2026-12-09 15:00 CET  Title  (time 14:00 → 15:00)  https://indico.example/event/2/\n"
+)
+
+
+@pytest.mark.parametrize("cli_exit", [0, 3])
+def test_sync_step_puts_the_report_in_the_job_summary(tmp_path: Path, cli_exit: int) -> None:
+    """The report the CLI wrote goes into the job summary as one closed code block;
+    a failed sync (exit 3, no report) says so there instead."""
+    write_report = 'while [ "$1" != --report ]; do shift; done\nprintf %s "$REPORT" > "$2"'
+    script = write_report if cli_exit == 0 else ""
+    result, _, _ = run_sync_step(tmp_path, cli_exit=cli_exit, allow_removals="", script=script)
+    assert result.returncode == 0, result.stderr
+    summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
+    if cli_exit == 0:
+        assert summary == f"### Meetings synced from Indico\n\n```text\n{REPORT}```\n"
+    else:
+        assert summary.startswith("The Indico sync failed (exit 3)")
 
 
 def run_sync_step(
-    tmp_path: Path, *, cli_exit: int, allow_removals: str
+    tmp_path: Path, *, cli_exit: int, allow_removals: str, script: str = ""
 ) -> tuple[subprocess.CompletedProcess[str], list[str], str]:
-    """Runs the sync step with a stand-in `python`; returns its result, argv and outputs."""
+    """Runs the sync step with a stand-in `python` (which also runs `script`); returns
+    its result, argv and outputs."""
     bin_dir, argv_file, output_file = tmp_path / "bin", tmp_path / "argv", tmp_path / "out"
     bin_dir.mkdir()
-    write_script(bin_dir / "python", f'printf "%s\\n" "$@" > "{argv_file}"\nexit {cli_exit}')
+    write_script(
+        bin_dir / "python", f'printf "%s\\n" "$@" > "{argv_file}"\n{script}\nexit {cli_exit}'
+    )
     env = {
         **os.environ,
         "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
         "GITHUB_OUTPUT": str(output_file),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+        "RUNNER_TEMP": str(tmp_path),
         "ALLOW_REMOVALS": allow_removals,
+        "REPORT": REPORT,
     }
     script = step(load(SITE_YML)["jobs"]["build"], "sync")["run"]
     result = run([*BASH, script], env=env, cwd=tmp_path)
@@ -349,8 +377,15 @@ def git_env(**extra: str) -> dict[str, str]:
     return {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", **extra}
 
 
-def run_commit_step(work: Path) -> tuple[subprocess.CompletedProcess[str], list[str]]:
-    """Runs the commit step with `git pull`/`git push` logged instead of sent."""
+def run_commit_step(
+    work: Path, report: str | None = None
+) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """Runs the commit step with `git pull`/`git push` logged instead of sent, after a
+    sync step that wrote `report` (None: no report, as after a failed sync)."""
+    temp = work.parent / "runner-temp"
+    temp.mkdir()
+    if report is not None:
+        (temp / "sync-report.txt").write_text(report, encoding="utf-8")
     bin_dir, remote_log = work.parent / "bin", work.parent / "remote.log"
     bin_dir.mkdir()
     real_git = shutil.which("git")
@@ -367,6 +402,7 @@ def run_commit_step(work: Path) -> tuple[subprocess.CompletedProcess[str], list[
         GITHUB_REPOSITORY="wg/site",
         GITHUB_REF_NAME="main",
         GITHUB_RUN_ID="42",
+        RUNNER_TEMP=str(temp),
         SNAPSHOT=commit["env"]["SNAPSHOT"],
     )
     result = run([*BASH, commit["run"]], env=env, cwd=work)
@@ -407,3 +443,12 @@ def test_commit_step_adds_a_snapshot_written_for_the_first_time(repo: Path) -> N
     assert result.returncode == 0, result.stderr
     assert git(repo, "show", "--name-only", "--format=", "HEAD").split() == [SNAPSHOT]
     assert len(remote) == 2
+
+
+def test_commit_message_is_the_sync_report(repo: Path) -> None:
+    """The bot's commit says what changed: the report's subject and lines, then the run."""
+    (repo / SNAPSHOT).write_text("meetings: [one]\n", encoding="utf-8")
+    result, _ = run_commit_step(repo, report=REPORT)
+    assert result.returncode == 0, result.stderr
+    message = git(repo, "log", "-1", "--format=%B")
+    assert message == f"{REPORT}\nRun: https://github.com/wg/site/actions/runs/42\n\n"
