@@ -11,6 +11,7 @@
     ├── SyncRefused                 the sync would drop too many stored meetings
     ├── ContentError                a page or post is malformed
     └── RenderError                 a template or the output folder failed
+        └── OutputRefused           the output folder is not indico_sync's to replace
 
 Messages are one line and say what failed, where, and what to do. No message ever
 carries the Indico token.
@@ -59,3 +60,7 @@ class ContentError(IndicoSyncError):
 
 class RenderError(IndicoSyncError):
     """Rendering or writing the site failed."""
+
+
+class OutputRefused(RenderError):
+    """The output folder holds files indico_sync did not write, or sources; untouched."""

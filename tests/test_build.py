@@ -25,6 +25,7 @@ from indico_sync.build import (
     resolve_now,
 )
 from indico_sync.errors import ConfigError, ContentError, RenderError, SnapshotError
+from indico_sync.writer import MARKER
 
 ROOT = Path(__file__).parent.parent
 TEMPLATES = ROOT / "templates"
@@ -60,7 +61,8 @@ def test_golden_site(tmp_path: Path, update_golden: bool) -> None:
     assert sorted(built) == sorted(expected), "files differ: run pytest --update-golden"
     for name, content in built.items():
         assert content == expected[name], f"{name} differs: run pytest --update-golden"
-    assert result == BuildResult(pages=4, meetings=10, files=len(built))
+    assert MARKER in built  # the next build may replace this folder
+    assert result == BuildResult(pages=4, meetings=10, files=len(built) - 1)
 
 
 def test_golden_home_has_every_case(tmp_path: Path) -> None:
