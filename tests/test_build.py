@@ -207,6 +207,9 @@ def test_bad_input_is_one_clear_error_and_the_old_site_stays(
         ({"page.html": "{% extends 'base.html' %}{% block main %}{{ nope }}{% endblock %}"},
          r"page\.html:1: 'nope' is undefined"),
         ({"home.html": "{% for %}"}, r"home\.html:1: "),
+        ({"page.html": "{% extends 'base.html' %}{% block main %}\n"
+                       "{{ site.title + 1 }}{% endblock %}"},
+         r"templates/page\.html:2: TypeError: can only concatenate str \(not \"int\"\) to str$"),
     ],
 )  # fmt: skip
 def test_template_problems_are_render_errors(
