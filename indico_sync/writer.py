@@ -165,10 +165,14 @@ def _protected(protect: Mapping[str, Path]) -> dict[str, Path]:
 
 
 def _entries(folder: Path) -> list[str]:
-    """Every file, link and empty folder under `folder` (relative POSIX paths), and
-    every `.git` folder; nothing is followed into."""
-    found = []
-    for root, dirs, names in os.walk(folder):
+    """Every file, link, empty or unreadable folder under `folder` (relative POSIX
+    paths), and every `.git` folder; links are not followed."""
+    found: list[str] = []
+
+    def unreadable(error: OSError) -> None:
+        found.append(Path(error.filename).relative_to(folder).as_posix())
+
+    for root, dirs, names in os.walk(folder, onerror=unreadable):
         here = Path(root).relative_to(folder)
         for name in dirs:
             if name == ".git" or (Path(root) / name).is_symlink():

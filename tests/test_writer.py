@@ -221,3 +221,19 @@ def test_an_unwritable_place_is_one_error(tmp_path: Path) -> None:
     """/proc refuses new folders: a RenderError naming the folder, not an OSError."""
     with pytest.raises(RenderError, match="cannot write the site to /proc/nope: "):
         write_site(Path("/proc/nope"), {"index.html": b"x"})
+
+
+def test_a_folder_holding_only_an_unreadable_folder_is_refused(tmp_path: Path) -> None:
+    """What cannot be listed cannot be known to be ours: refused."""
+    if os.geteuid() == 0:
+        pytest.skip("root can read anything")
+    locked = tmp_path / "out" / "locked"
+    locked.mkdir(parents=True)
+    (locked / "mine.txt").write_text("mine")
+    locked.chmod(0)
+    try:
+        with pytest.raises(OutputRefused, match=r"did not write \(locked\)"):
+            write_site(tmp_path / "out", {"index.html": b"x"})
+    finally:
+        locked.chmod(0o755)
+    assert (locked / "mine.txt").read_text() == "mine"
