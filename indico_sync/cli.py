@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from indico_sync import __version__
-from indico_sync.errors import IndicoSyncError
+from indico_sync.errors import describe
 
 if TYPE_CHECKING:
     from indico_sync.sync import SyncResult
@@ -44,44 +44,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:  # the boundary: no traceback unless -v
         log.debug("traceback", exc_info=True)
-        print(f"error: {describe(exc)}", file=sys.stderr)
+        print(f"error: {describe(exc, hide=_token() or '')}", file=sys.stderr)
         return EXIT_ERROR
-
-
-EXPECTED = (OSError, UnicodeError, ValueError, RecursionError, MemoryError)
-"""Raised by bad files, input or network that no stage turned into an IndicoSyncError."""
-
-
-def describe(exc: BaseException) -> str:
-    """One line for any exception: ours as they are; others named, a bug as unexpected."""
-    if isinstance(exc, IndicoSyncError):
-        text = str(exc)
-    elif isinstance(exc, OSError) and exc.strerror:
-        where = f"{exc.filename}: " if exc.filename else ""
-        text = f"{where}{exc.strerror}"
-    elif isinstance(exc, RecursionError):
-        text = "input nested too deeply (RecursionError; run with -v for the traceback)"
-    elif isinstance(exc, MemoryError):
-        text = "out of memory (run with -v for the traceback)"
-    elif isinstance(exc, EXPECTED) or _foreign(exc):
-        text = f"{type(exc).__name__}: {exc} (run with -v for the traceback)"
-    else:
-        text = f"unexpected {type(exc).__name__}: {exc} (run with -v for the traceback)"
-    return _one_line(text)
-
-
-def _foreign(exc: BaseException) -> bool:
-    """An error class of the libraries that read user files (Jinja, YAML, Markdown...)."""
-    return not type(exc).__module__.startswith(("builtins", "indico_sync"))
-
-
-def _one_line(text: str, *, limit: int = 1000) -> str:
-    """Control characters as spaces, the token hidden, at most `limit` characters."""
-    token = os.environ.get("INDICO_TOKEN", "").strip()
-    if token:
-        text = text.replace(token, "[INDICO_TOKEN]")
-    text = " ".join("".join(c if c.isprintable() else " " for c in text).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 VALUE_OPTIONS = ("--source", "--templates", "--now", "--out", "--port", "--host")
@@ -224,7 +188,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.strict:
             raise
         log.debug("traceback", exc_info=True)
-        print(f"error: sync failed: {describe(exc)}", file=sys.stderr)
+        print(f"error: sync failed: {describe(exc, hide=_token() or '')}", file=sys.stderr)
         print("warning: building the site from the last good snapshot", file=sys.stderr)
         status = EXIT_SYNC_FAILED
     cmd_build(args)
@@ -252,7 +216,7 @@ def _sync(args: argparse.Namespace) -> SyncResult:
     """Imported here: `build` alone never pays for loading httpx."""
     from indico_sync.sync import sync
 
-    token = os.environ.get("INDICO_TOKEN", "").strip() or None
+    token = _token()
     log.info("syncing %s (%s)", args.source, "with token" if token else "anonymous")
     return sync(
         args.source,
@@ -260,6 +224,10 @@ def _sync(args: argparse.Namespace) -> SyncResult:
         allow_removals=args.allow_removals,
         today=datetime.now(UTC).date(),
     )
+
+
+def _token() -> str | None:
+    return os.environ.get("INDICO_TOKEN", "").strip() or None
 
 
 def _report(result: SyncResult, *, limit: int = 50) -> None:

@@ -16,7 +16,6 @@ from indico_sync.cli import (
     EXIT_OK,
     EXIT_SYNC_FAILED,
     EXIT_USAGE,
-    describe,
     main,
     parse_args,
 )
@@ -404,33 +403,6 @@ def test_any_failure_inside_the_sync_still_builds_the_last_good_site(
     assert "warning: building the site from the last good snapshot" in err
     assert (site / SNAPSHOT_PATH).read_bytes() == before
     assert "https://indico.cern.ch/event/1141191/" in (site.parent / "_site/index.html").read_text()
-
-
-@pytest.mark.parametrize(
-    ("exc", "line"),
-    [
-        (FileNotFoundError(2, "No such file or directory", "x.md"),
-         "x.md: No such file or directory"),
-        (RecursionError("maximum recursion depth exceeded"),
-         "input nested too deeply (RecursionError; run with -v for the traceback)"),
-        (MemoryError(), "out of memory (run with -v for the traceback)"),
-        (UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte"),
-         "UnicodeDecodeError: 'utf-8' codec can't decode byte 0xff in position 0: invalid start "
-         "byte (run with -v for the traceback)"),
-        (TypeError("bad\noperand"),
-         "unexpected TypeError: bad operand (run with -v for the traceback)"),
-        (KeyError("x"), "unexpected KeyError: 'x' (run with -v for the traceback)"),
-    ],
-)  # fmt: skip
-def test_describe_gives_one_line_for_anything(exc: BaseException, line: str) -> None:
-    """Expected classes read plainly; anything else is called unexpected, with a pointer to -v."""
-    assert describe(exc) == line
-
-
-def test_describe_never_prints_the_token(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("INDICO_TOKEN", TOKEN)
-    text = describe(ValueError(f"Illegal header value b'Bearer {TOKEN}'\x1b]0;x\x07"))
-    assert TOKEN not in text and "\x1b" not in text and "\x07" not in text
 
 
 @pytest.mark.parametrize("verbose", [[], ["-v"]])
