@@ -17,7 +17,7 @@ import pickle
 import signal
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -34,7 +34,7 @@ from indico_sync.cache import (
 )
 from indico_sync.errors import ConfigError, ContentError, IndicoSyncError, RenderError
 from indico_sync.untrusted import load_regular
-from indico_sync.writer import write_site, write_text
+from indico_sync.writer import check_output_folder, write_site, write_text
 
 if TYPE_CHECKING:
     from jinja2 import BaseLoader, Environment
@@ -57,6 +57,7 @@ class BuildResult:
     pages: int  # pages and posts rendered
     meetings: int
     files: int
+    fresh: bool = field(default=False, compare=False)  # nothing to do: the output was current
 
 
 def build(source: Path, out: Path, *, templates: Path, now: datetime) -> BuildResult:
@@ -64,16 +65,23 @@ def build(source: Path, out: Path, *, templates: Path, now: datetime) -> BuildRe
 
     When no input changed since the last build and no meeting started or ended
     since, the output folder already is the result, and the build stops there.
+    A folder that is not a previous output is refused before anything is rendered.
     """
     print_ = fingerprint([source, templates], skip=out)
     previous = load_manifest(out)
     if is_fresh(previous, print_=print_, now=now, out=out) and previous is not None:
-        log.info("%s is up to date", out)
+        log.debug("%s is up to date", out)
         return BuildResult(
-            pages=previous.pages, meetings=previous.meetings, files=len(previous.outputs)
+            pages=previous.pages,
+            meetings=previous.meetings,
+            files=len(previous.outputs),
+            fresh=True,
         )
+    protect = {"the site source": source, "the templates folder": templates}
+    known = previous.outputs if previous else ()
+    check_output_folder(out, protect=protect, known=known)
     files, result, span = _in_memory(source, templates=templates, now=now, skip=out)
-    write_site(out, files)
+    write_site(out, files, protect=protect, known=known)
     log.debug("wrote %d files to %s", result.files, out)
     manifest = Manifest(
         fingerprint=print_,
@@ -85,6 +93,16 @@ def build(source: Path, out: Path, *, templates: Path, now: datetime) -> BuildRe
     )
     write_text(manifest_path(out), render_manifest(manifest), durable=False)  # only a cache
     return result
+
+
+def check_output(source: Path, out: Path, *, templates: Path) -> None:
+    """Raise OutputRefused now if a build could not replace `out` (before a sync)."""
+    previous = load_manifest(out)
+    check_output_folder(
+        out,
+        protect={"the site source": source, "the templates folder": templates},
+        known=previous.outputs if previous else (),
+    )
 
 
 def check(source: Path, *, templates: Path, now: datetime) -> BuildResult:

@@ -3,7 +3,7 @@
 Exit status (documented in README.md):
     0  done
     1  error: nothing was synced or built (bad config or pages, build failed, sync failed)
-    2  usage error (unknown option)
+    2  usage error (unknown command or option)
     3  `run` only: the sync failed, but the site was built from the last good snapshot
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from indico_sync import __version__
-from indico_sync.errors import IndicoSyncError
+from indico_sync.errors import describe
 
 if TYPE_CHECKING:
     from indico_sync.build import BuildResult
@@ -35,23 +35,30 @@ log = logging.getLogger("indico_sync")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; every failure becomes one `error: ...` line and an exit status."""
     args = parse_args(list(sys.argv[1:] if argv is None else argv))
     _setup_logging(args.verbose, args.quiet)
     try:
         return int(args.handler(args))
-    except IndicoSyncError as exc:
-        log.debug("traceback", exc_info=True)
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # the boundary: no traceback unless -v
+        log.debug("traceback", exc_info=True)
+        print(f"error: {describe(exc, hide=_token() or '')}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+VALUE_OPTIONS = ("--source", "--templates", "--now", "--out", "--port", "--host")
+"""Options that take a value: `--out build` names a folder, not the command."""
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    """`run` is the default command: `python -m indico_sync --strict` works."""
-    if not any(arg in COMMANDS for arg in argv) and not {"-h", "--help", "--version"} & set(argv):
-        argv = ["run", *argv]
+    """`run` is the default command: `python -m indico_sync --strict` works.
+
+    The command is the first argument that is neither an option nor an option's value,
+    wherever it stands; it is moved to the front for argparse.
+    """
     parser = argparse.ArgumentParser(
         prog="python -m indico_sync",
         description="Keep a working group's website in step with its Indico category.",
@@ -69,10 +76,51 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         sub = commands.add_parser(name, parents=[common], help=help_text, description=help_text)
         _command_options(sub, name)
         sub.set_defaults(handler=handler)
+    position = _command_position(argv)
+    if position is None:
+        if not {"-h", "--help", "--version"} & set(argv):
+            argv = ["run", *argv]
+    elif argv[position] not in COMMANDS:
+        parser.error(f"unknown command {argv[position]!r} (choose from {', '.join(COMMANDS)})")
+    else:
+        argv = [argv[position], *argv[:position], *argv[position + 1 :]]
     args = parser.parse_args(argv)
     args.verbose = getattr(args, "verbose", False)
     args.quiet = getattr(args, "quiet", False)
     return args
+
+
+def _command_position(argv: list[str]) -> int | None:
+    """Index of the first argument that is not an option or an option's value."""
+    skip = False
+    for index, arg in enumerate(argv):
+        if skip:
+            skip = False
+        elif arg == "--":
+            return index + 1 if index + 1 < len(argv) else None
+        elif arg.startswith("-") and arg != "-":
+            # argparse also takes unambiguous prefixes, such as --ou for --out
+            matches = {o for o in _LONG_OPTIONS if o.startswith(arg)} if "=" not in arg else set()
+            skip = bool(matches) and matches <= set(VALUE_OPTIONS)
+        else:
+            return index
+    return None
+
+
+_LONG_OPTIONS = (*VALUE_OPTIONS, "--allow-removals", "--strict", "--verbose", "--quiet", "--help")
+
+
+def _port(value: str) -> int:
+    """A TCP port: 1-65535, or 0 for any free one."""
+    try:
+        port = int(value)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"expected a port number from 1 to 65535 (or 0 for any free port), got {value!r}"
+        )
+    return port
 
 
 def _common_options() -> argparse.ArgumentParser:
@@ -104,7 +152,7 @@ def _command_options(sub: argparse.ArgumentParser, name: str) -> None:
     if name in ("run", "build", "serve"):
         sub.add_argument("--out", type=Path, default=Path("_site"), help="output folder")
     if name == "serve":
-        sub.add_argument("--port", type=int, default=4000, help="default 4000, as Jekyll")
+        sub.add_argument("--port", type=_port, default=4000, help="default 4000, as Jekyll")
         sub.add_argument("--host", default="127.0.0.1")
 
 
@@ -118,23 +166,33 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     now = resolve_now(args.now, os.environ)
     result = build(args.source, args.out, templates=args.templates, now=now)
-    print(f"built {args.out}: {_counts(result)}")
+    done = f"{args.out} is up to date" if result.fresh else f"built {args.out}"
+    print(f"{done}: {_counts(result)}")
     return EXIT_OK
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Sync, then build. A failed sync still builds from the last good snapshot."""
-    from indico_sync.config import load_config
+    """Sync, then build. A failed sync still builds from the last good snapshot.
 
-    load_config(args.source)  # a broken config is exit 1, not a "failed sync"
+    Checked first, so a sync never runs for nothing: the config and the output folder
+    (both exit 1). A snapshot the sync cannot read cannot be built from either: exit 1.
+    """
+    from indico_sync.build import check_output
+    from indico_sync.config import load_config
+    from indico_sync.errors import SnapshotError
+
+    load_config(args.source)
+    check_output(args.source, args.out, templates=args.templates)
     status = EXIT_OK
     try:
         _report(_sync(args), file=args.report)
-    except IndicoSyncError as exc:
+    except SnapshotError:
+        raise
+    except Exception as exc:  # any failed sync, even a bug in it: the last good site
         if args.strict:
             raise
         log.debug("traceback", exc_info=True)
-        print(f"error: sync failed: {exc}", file=sys.stderr)
+        print(f"error: sync failed: {describe(exc, hide=_token() or '')}", file=sys.stderr)
         print("warning: building the site from the last good snapshot", file=sys.stderr)
         status = EXIT_SYNC_FAILED
     cmd_build(args)
@@ -162,7 +220,7 @@ def _sync(args: argparse.Namespace) -> SyncResult:
     """Imported here: `build` alone never pays for loading httpx."""
     from indico_sync.sync import sync
 
-    token = os.environ.get("INDICO_TOKEN", "").strip() or None
+    token = _token()
     log.info("syncing %s (%s)", args.source, "with token" if token else "anonymous")
     now = datetime.now(UTC)
     return sync(
@@ -172,6 +230,10 @@ def _sync(args: argparse.Namespace) -> SyncResult:
         today=now.date(),
         now=now,
     )
+
+
+def _token() -> str | None:
+    return os.environ.get("INDICO_TOKEN", "").strip() or None
 
 
 def _report(result: SyncResult, *, file: Path | None = None, limit: int = 50) -> None:

@@ -11,9 +11,10 @@
     ├── SyncRefused                 the sync would drop too many stored meetings
     ├── ContentError                a page or post is malformed
     └── RenderError                 a template or the output folder failed
+        └── OutputRefused           the output folder is not indico_sync's to replace
 
 Messages are one line and say what failed, where, and what to do. No message ever
-carries the Indico token.
+carries the Indico token. `describe` turns any exception, ours or not, into such a line.
 """
 
 
@@ -59,3 +60,44 @@ class ContentError(IndicoSyncError):
 
 class RenderError(IndicoSyncError):
     """Rendering or writing the site failed."""
+
+
+class OutputRefused(RenderError):
+    """The output folder holds files indico_sync did not write, or sources; untouched."""
+
+
+EXPECTED = (OSError, UnicodeError, ValueError, RecursionError, MemoryError)
+"""Raised by bad files, input or network that no stage turned into an IndicoSyncError."""
+
+
+def describe(exc: BaseException, *, hide: str = "") -> str:
+    """One line for any exception, for the CLI's `error: ...`: ours as they are, others
+    named by class, anything outside `EXPECTED` and foreign libraries as unexpected (a
+    bug: -v shows its traceback). `hide` (the token) never appears in it."""
+    if isinstance(exc, IndicoSyncError):
+        return _one_line(str(exc), hide=hide, limit=None)  # ours: bounded where raised
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f"{exc.filename}: " if exc.filename else ""
+        text = f"{where}{exc.strerror}"
+    elif isinstance(exc, RecursionError):
+        text = "input nested too deeply (RecursionError; run with -v for the traceback)"
+    elif isinstance(exc, MemoryError):
+        text = "out of memory (run with -v for the traceback)"
+    elif isinstance(exc, EXPECTED) or _foreign(exc):
+        text = f"{type(exc).__name__}: {exc} (run with -v for the traceback)"
+    else:
+        text = f"unexpected {type(exc).__name__}: {exc} (run with -v for the traceback)"
+    return _one_line(text, hide=hide)
+
+
+def _foreign(exc: BaseException) -> bool:
+    """An error class of the libraries that read user files (Jinja, YAML, Markdown...)."""
+    return not type(exc).__module__.startswith(("builtins", "indico_sync"))
+
+
+def _one_line(text: str, *, hide: str, limit: int | None = 1000) -> str:
+    """Control characters as spaces, `hide` hidden, at most `limit` characters."""
+    if hide:
+        text = text.replace(hide, "[INDICO_TOKEN]")
+    text = " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    return text if limit is None or len(text) <= limit else text[: limit - 3] + "..."

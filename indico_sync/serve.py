@@ -7,6 +7,7 @@ site stays up.
 
 from __future__ import annotations
 
+import errno
 import functools
 import http.server
 import logging
@@ -59,16 +60,23 @@ def start_preview(
     handler = functools.partial(_Handler, directory=str(out.absolute()), baseurl=baseurl)
     try:
         server = http.server.ThreadingHTTPServer((host, port), handler)
-    except OSError as exc:
-        raise IndicoSyncError(
-            f"cannot listen on {host}:{port}: {exc.strerror or exc} (choose another --port)"
-        ) from exc
+    except (OSError, UnicodeError) as exc:  # UnicodeError: a host name IDNA cannot encode
+        raise IndicoSyncError(_listen_error(host, port, exc)) from exc
     stop = threading.Event()
     threading.Thread(target=server.serve_forever, daemon=True).start()
     watcher = threading.Thread(target=_watch, args=([source, templates], rebuild, stop))
     watcher.daemon = True
     watcher.start()
     return Preview(server=server, stop=stop, url=f"http://{host}:{server.server_port}{baseurl}/")
+
+
+def _listen_error(host: str, port: int, exc: OSError | UnicodeError) -> str:
+    """Whose fault: the port (taken, privileged) or the host (unknown, not this machine's)."""
+    where = f"cannot listen on {host}:{port}"
+    if isinstance(exc, OSError) and exc.errno in (errno.EADDRINUSE, errno.EACCES):
+        return f"{where}: {exc.strerror}; choose another --port"
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+    return f"{where}: {reason}; check --host (127.0.0.1 is this machine)"
 
 
 def snapshot_mtimes(folders: list[Path]) -> dict[Path, int]:
@@ -115,6 +123,21 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             self.send_error(404)
             return None
         return super().send_head()
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """A missing page gets the site's own 404.html, with status 404, as on GitHub Pages."""
+        page = Path(self.directory) / "404.html"
+        if code != 404 or not page.is_file():
+            super().send_error(code, message, explain)
+            return
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
     def translate_path(self, path: str) -> str:
         return super().translate_path(path.removeprefix(self.baseurl))

@@ -270,9 +270,10 @@ def _render(env: Environment, name: str, **context: object) -> bytes:
         raise RenderError(f"{folder}/{exc.name}: template not found (needed for {name})") from exc
     except TemplateSyntaxError as exc:
         raise RenderError(f"{exc.filename or name}:{exc.lineno}: {exc.message}") from exc
-    except TemplateError as exc:
+    except Exception as exc:  # a template's expression can raise anything: name the line
         frames = [
             f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".html")
         ]
         where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else name
-        raise RenderError(f"{where}: {exc}") from exc
+        kind = "" if isinstance(exc, TemplateError) else f"{type(exc).__name__}: "
+        raise RenderError(f"{where}: {kind}{exc}") from exc

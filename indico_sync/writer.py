@@ -3,19 +3,33 @@
 A single file is written to a temporary sibling and renamed over the target. A whole
 site is written to a temporary sibling folder and swapped in with two renames, so a
 failed build leaves the previous output exactly as it was.
+
+Replacing a folder deletes what was in it, so the site only replaces a folder that is
+missing, empty or a previous output: one holding the `MARKER` file every build writes
+(or, from before the marker, only files the last build recorded). Anything else, and
+any folder that is or holds the sources, the current directory, the home folder or a
+git repository, is refused before anything is touched.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path, PurePosixPath
 
-from indico_sync.errors import RenderError
+from indico_sync.errors import OutputRefused, RenderError
+
+MARKER = ".indico_sync"
+"""Written into every output folder: the next build may replace the folder."""
+MARKER_TEXT = (
+    "This folder was written by indico_sync. The next build replaces it and deletes\n"
+    "everything in it: keep no files of your own here.\n"
+)
 
 
 def write_text(path: Path, text: str, *, durable: bool = True) -> None:
@@ -56,26 +70,123 @@ def safe_join(root: Path, relative: str) -> Path:
     return root.joinpath(*pure.parts)
 
 
-def write_site(out_dir: Path, files: Mapping[str, bytes]) -> None:
-    """Make `out_dir` hold exactly `files` (relative POSIX paths -> bytes), atomically."""
-    out_dir = out_dir.absolute()
+def write_site(
+    out_dir: Path,
+    files: Mapping[str, bytes],
+    *,
+    protect: Mapping[str, Path] | None = None,
+    known: Collection[str] = (),
+) -> None:
+    """Make `out_dir` hold exactly `files` (relative POSIX paths -> bytes), atomically.
+
+    `protect` and `known` are as in `check_output_folder`, which runs first.
+    """
+    check_output_folder(out_dir, protect=protect, known=known)
     targets = {name: safe_join(Path(), name) for name in files}
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
+    out_dir = out_dir.absolute()
+    staging: Path | None = None
     try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
         staging.chmod(0o777 & ~_umask())  # a web server must be able to read the site
         folders = {folder for target in targets.values() for folder in target.parents}
         for folder in sorted(folders - {Path()}):  # parents sort before their children
             (staging / folder).mkdir()
         for name, content in files.items():
             (staging / targets[name]).write_bytes(content)
+        (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         _swap_in(staging, out_dir)
     except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise RenderError(f"cannot write the site to {out_dir}: {exc}") from exc
+        _remove(staging)
+        reason = exc.strerror or str(exc)
+        where = f": {exc.filename}" if exc.filename else ""
+        raise RenderError(f"cannot write the site to {out_dir}: {reason}{where}") from exc
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        _remove(staging)
         raise
+
+
+def check_output_folder(
+    out: Path, *, protect: Mapping[str, Path] | None = None, known: Collection[str] = ()
+) -> None:
+    """Raise OutputRefused unless a build may replace `out` (and delete what it holds).
+
+    Allowed: a missing or empty folder, or a previous output: one holding `MARKER`, or
+    (written before the marker existed) holding only files named in `known`, the
+    outputs the last build recorded. Never allowed: a folder that is or contains one of
+    `protect` (description -> folder, such as the site source), the current directory
+    or the home folder, a symbolic link, a file, or a folder holding a git repository.
+    """
+    reason = _refusal(out, protect or {}, known)
+    if reason:
+        raise OutputRefused(f"refusing to replace {out}: {reason}")
+
+
+def _refusal(out: Path, protect: Mapping[str, Path], known: Collection[str]) -> str:
+    """Why `out` must not be replaced, or "" when it may."""
+    target, protected = out.resolve(), _protected(protect)
+    for what, folder in protected.items():
+        if folder == target:
+            return f"it is {what}; choose another --out, such as _site"
+    for what, folder in protected.items():
+        if target in folder.parents:
+            return f"it contains {what} ({folder}); choose another --out, such as _site"
+    if out.is_symlink():
+        return "it is a symbolic link; choose another --out"
+    if not out.exists():
+        return ""
+    if not out.is_dir():
+        return "it is a file, not a folder; choose another --out"
+    entries = _entries(out)
+    repository = next((name for name in entries if PurePosixPath(name).name == ".git"), None)
+    if repository:
+        return f"it holds a git repository ({out / repository}); choose another --out"
+    if not entries or MARKER in entries:
+        return ""
+    foreign = sorted({name.split("/")[0] for name in entries if name not in known})
+    if not foreign:
+        return ""
+    listed = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+    return (
+        f"it holds files indico_sync did not write ({listed}); "
+        "move them away or choose another --out"
+    )
+
+
+def _protected(protect: Mapping[str, Path]) -> dict[str, Path]:
+    """The given folders plus the current directory and home, resolved."""
+    folders = {}
+    with contextlib.suppress(OSError):  # the working directory was deleted
+        folders["the current directory"] = Path.cwd()
+    folders.update(protect)
+    with contextlib.suppress(KeyError, RuntimeError):  # no home directory for this user
+        folders["your home folder"] = Path.home()
+    return {what: folder.resolve() for what, folder in folders.items()}
+
+
+def _entries(folder: Path) -> list[str]:
+    """Every file, link, empty or unreadable folder under `folder` (relative POSIX
+    paths), and every `.git` folder; links are not followed."""
+    found: list[str] = []
+
+    def unreadable(error: OSError) -> None:
+        found.append(Path(error.filename).relative_to(folder).as_posix())
+
+    for root, dirs, names in os.walk(folder, onerror=unreadable):
+        here = Path(root).relative_to(folder)
+        for name in dirs:
+            if name == ".git" or (Path(root) / name).is_symlink():
+                found.append((here / name).as_posix())
+        dirs[:] = [d for d in dirs if d != ".git" and not (Path(root) / d).is_symlink()]
+        found.extend((here / name).as_posix() for name in names)
+        if not dirs and not names and here != Path():
+            found.append(here.as_posix())
+    return found
+
+
+def _remove(folder: Path | None) -> None:
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _swap_in(staging: Path, out_dir: Path) -> None:
@@ -83,8 +194,6 @@ def _swap_in(staging: Path, out_dir: Path) -> None:
     if not out_dir.exists():
         staging.rename(out_dir)
         return
-    if not out_dir.is_dir():
-        raise RenderError(f"{out_dir} exists and is not a folder; refusing to replace it")
     old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
     old.rmdir()
     out_dir.rename(old)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import httpx
@@ -12,8 +13,16 @@ import pytest
 import respx
 from helpers import EXAMPLE_SITE, TEMPLATES
 
-from indico_sync.cli import EXIT_ERROR, EXIT_OK, EXIT_SYNC_FAILED, main
+from indico_sync.cli import (
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_SYNC_FAILED,
+    EXIT_USAGE,
+    main,
+    parse_args,
+)
 from indico_sync.snapshot import SNAPSHOT_PATH
+from indico_sync.writer import MARKER
 
 FIXTURES = Path(__file__).parent / "fixtures" / "indico"
 EXPORT = "http://127.0.0.1:8000/export/categ/1.json"
@@ -288,3 +297,233 @@ def test_a_token_is_not_sent_in_cleartext_to_another_host(
     assert expected in err and TOKEN not in err
     assert not route.called
     assert (site.parent / "_site" / "index.html").exists()
+
+
+def tree(folder: Path) -> dict[str, bytes | None]:
+    """Every file's bytes and every folder (None) under `folder`, `.git` included."""
+    return {
+        p.relative_to(folder).as_posix(): None if p.is_dir() else p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+    }
+
+
+def one_error_line(err: str) -> str:
+    """The only stderr line starting with 'error: ' (and no traceback)."""
+    errors = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "Traceback" not in err, err
+    return errors[0]
+
+
+@pytest.fixture
+def clone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A scratch clone (git init, the site, templates, an uncommitted page), as cwd."""
+    work = tmp_path / "clone"
+    work.mkdir()
+    subprocess.run(["git", "init", "-q", str(work)], check=True)
+    shutil.copytree(EXAMPLE_SITE, work / "site_src")
+    shutil.copytree(TEMPLATES, work / "templates")
+    (work / "site_src" / "draft.md").write_text("---\ntitle: Draft\n---\nUnsaved work\n")
+    (work / "scratch" / "sub").mkdir(parents=True)
+    (work / "scratch" / "thesis.txt").write_text("data\n")
+    (work / "scratch" / "sub" / "figure.svg").write_bytes(b"<svg/>")
+    (work / "notes.txt").write_text("mine\n")
+    monkeypatch.chdir(work)
+    return work
+
+
+@pytest.mark.parametrize(
+    ("out", "reason"),
+    [
+        (".", "it is the current directory; choose another --out, such as _site"),
+        ("site_src", "it is the site source; choose another --out, such as _site"),
+        ("templates", "it is the templates folder; choose another --out, such as _site"),
+        (
+            "scratch",
+            "it holds files indico_sync did not write (sub, thesis.txt); "
+            "move them away or choose another --out",
+        ),
+        ("notes.txt", "it is a file, not a folder; choose another --out"),
+    ],
+)
+@pytest.mark.parametrize("command", ["build", "run", "serve"])
+def test_an_output_folder_that_is_not_ours_is_refused_untouched(
+    clone: Path, capsys: pytest.CaptureFixture[str], command: str, out: str, reason: str
+) -> None:
+    """Nothing in the clone changes, byte for byte, `.git` included; no sync is attempted."""
+    before = tree(clone.parent)
+    with respx.mock(assert_all_called=False) as indico:
+        anything = indico.route().mock(return_value=httpx.Response(500))
+        assert main([command, "--out", out, "--now", NOW]) == EXIT_ERROR
+    assert one_error_line(capsys.readouterr().err) == f"error: refusing to replace {out}: {reason}"
+    assert tree(clone.parent) == before
+    assert not anything.called
+
+
+def test_out_above_the_clone_is_refused(clone: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = tree(clone.parent)
+    assert main(["build", "--out", "..", "--now", NOW]) == EXIT_ERROR
+    assert "error: refusing to replace ..: it contains the current directory" in (
+        capsys.readouterr().err
+    )
+    assert tree(clone.parent) == before
+
+
+def test_a_git_repository_as_output_is_refused(
+    clone: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (clone / "pages").mkdir()
+    subprocess.run(["git", "init", "-q", str(clone / "pages")], check=True)
+    before = tree(clone.parent)
+    assert main(["build", "--out", "pages", "--now", NOW]) == EXIT_ERROR
+    assert one_error_line(capsys.readouterr().err) == (
+        "error: refusing to replace pages: it holds a git repository (pages/.git); "
+        "choose another --out"
+    )
+    assert tree(clone.parent) == before
+
+
+def test_rebuilds_into_site_keep_working_across_the_upgrade(
+    clone: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An empty _site, then our own _site, then one from before the marker (manifest only)."""
+    (clone / "_site").mkdir()
+    assert main(["build", "--now", NOW]) == EXIT_OK
+    assert (clone / "_site" / MARKER).is_file()
+    (clone / "_site" / MARKER).unlink()  # as the previous version left it
+    (clone / "site_src" / "draft.md").write_text("---\ntitle: Draft\n---\nSecond take\n")
+    assert main(["build", "--now", NOW]) == EXIT_OK
+    assert "Second take" in (clone / "_site" / "draft" / "index.html").read_text()
+    assert (clone / "_site" / MARKER).is_file()
+    assert (clone / "notes.txt").read_text() == "mine\n"
+
+
+def test_a_no_op_build_prints_one_line(clone: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "--now", NOW]) == EXIT_OK
+    assert re.fullmatch(r"built _site: 5 pages, 1 meetings?, 13 files\n", capsys.readouterr().out)
+    assert main(["build", "--now", NOW]) == EXIT_OK
+    out = capsys.readouterr()
+    assert re.fullmatch(r"_site is up to date: 5 pages, 1 meetings?, 13 files\n", out.out)
+    assert out.err == ""
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+def test_an_unwritable_output_is_one_line(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """/proc refuses the temporary folder: one line naming the output, no traceback."""
+    assert main(["build", "--source", str(site), "--out", "/proc/nope", "--now", NOW]) == 1
+    assert one_error_line(capsys.readouterr().err).startswith(
+        "error: cannot write the site to /proc/nope: No such file or directory: /proc/.nope.new-"
+    )
+
+
+def test_a_template_runtime_error_names_the_template_and_line(
+    site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    page = templates / "page.html"
+    page.write_text(
+        page.read_text().replace("{% block main %}", "{% block main %}\n{{ site.title + 1 }}")
+    )
+    line = 1 + page.read_text().splitlines().index("{{ site.title + 1 }}")
+    args = ["build", "--source", str(site), "--templates", str(templates), "--now", NOW]
+    assert main([*args, "--out", str(tmp_path / "out")]) == EXIT_ERROR
+    assert one_error_line(capsys.readouterr().err) == (
+        f'error: {page}:{line}: TypeError: can only concatenate str (not "int") to str'
+    )
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "http"])
+def test_a_bad_port_is_a_usage_error(port: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["serve", "--port", port])
+    assert caught.value.code == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert (
+        "error: argument --port: expected a port number from 1 to 65535 (or 0 for any free port), "
+        f"got {port!r}" in err
+    )
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "command", "out"),
+    [
+        (["--out", "build", "--strict"], "run", "build"),
+        (["--ou", "build"], "run", "build"),
+        (["--out=build"], "run", "build"),
+        (["--source", "x", "build"], "build", "_site"),
+        (["--out", "sync", "build", "-v"], "build", "sync"),
+        (["serve", "--host", "build", "--port", "0"], "serve", "_site"),
+    ],
+)
+def test_the_command_is_the_first_word_that_is_no_options_value(
+    argv: list[str], command: str, out: str
+) -> None:
+    """`build` as the value of --out names a folder (build/ is in .gitignore)."""
+    args = parse_args(argv)
+    assert (args.command, args.out) == (command, Path(out))
+
+
+def test_an_unknown_command_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["biuld", "--out", "x"])
+    assert caught.value.code == EXIT_USAGE
+    assert capsys.readouterr().err.endswith(
+        "error: unknown command 'biuld' (choose from run, sync, build, check, serve)\n"
+    )
+
+
+@respx.mock
+def test_a_corrupted_snapshot_is_one_error_under_run(
+    site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Nothing can be built from it: exit 1, one line naming the file, no fallback build."""
+    snapshot = site / SNAPSHOT_PATH
+    snapshot.write_text('{"meetings": [\n')
+    assert run(site, "--now", NOW) == EXIT_ERROR
+    err = capsys.readouterr().err
+    line = one_error_line(err)
+    assert line.startswith(f"error: {snapshot}:") and "sync failed" not in err
+    assert "last good snapshot" not in err
+    assert not (site.parent / "_site").exists()
+    assert snapshot.read_text() == '{"meetings": [\n'
+
+
+@respx.mock
+def test_any_failure_inside_the_sync_still_builds_the_last_good_site(
+    site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Whatever the sync raises (here a RecursionError from 200,000 nested `[`), `run`
+    still publishes the last snapshot and exits 3."""
+    body = b"[" * 200_000
+    before = (site / SNAPSHOT_PATH).read_bytes()
+    empty = (FIXTURES / "err_categ_nonexistent.json").read_bytes()
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        first = request.url.params["offset"] == "0"
+        return httpx.Response(
+            200, content=body if first else empty, headers={"Content-Type": "application/json"}
+        )
+
+    respx.get(EXPORT).mock(side_effect=answer)
+    assert run(site, "--allow-removals", "--now", NOW) == EXIT_SYNC_FAILED
+    err = capsys.readouterr().err
+    assert one_error_line(err).startswith("error: sync failed: ")
+    assert "warning: building the site from the last good snapshot" in err
+    assert (site / SNAPSHOT_PATH).read_bytes() == before
+    assert "https://indico.cern.ch/event/1141191/" in (site.parent / "_site/index.html").read_text()
+
+
+@pytest.mark.parametrize("verbose", [[], ["-v"]])
+@respx.mock
+def test_a_foreign_exception_is_one_line_and_v_adds_its_traceback(
+    site: Path, capsys: pytest.CaptureFixture[str], verbose: list[str]
+) -> None:
+    """Whatever reaches the CLI boundary is one `error:` line; -v adds the traceback."""
+    respx.get(EXPORT).mock(return_value=httpx.Response(200, content=b"[" * 200_000))
+    assert main(["sync", *verbose, "--source", str(site)]) == EXIT_ERROR
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and err.endswith(errors[0] + "\n")
+    assert ("Traceback" in err) == bool(verbose)

@@ -76,3 +76,63 @@ def test_a_busy_port_is_a_one_line_error(tmp_path: Path) -> None:
                 host="127.0.0.1",
                 port=port,
             )
+
+
+@pytest.mark.parametrize("host", ["::1", "a" * 64 + ".invalid"])
+def test_a_bad_host_names_the_host_not_the_port(tmp_path: Path, host: str) -> None:
+    """An address of another family, or a name that cannot exist: check --host.
+
+    Neither needs a name server, so no traffic leaves the machine.
+    """
+    with pytest.raises(IndicoSyncError) as caught:
+        start_preview(
+            EXAMPLE_SITE,
+            tmp_path / "_site",
+            templates=TEMPLATES,
+            now=NOW,
+            host=host,
+            port=0,
+        )
+    message = str(caught.value)
+    assert message.startswith(f"cannot listen on {host}:0: ")
+    assert message.endswith("; check --host (127.0.0.1 is this machine)")
+    assert "--port" not in message
+
+
+def test_a_missing_page_gets_the_sites_404_page(tmp_path: Path) -> None:
+    """Status 404 with the site's own 404.html, under baseurl and outside it, as on Pages."""
+    site = tmp_path / "site_src"
+    shutil.copytree(EXAMPLE_SITE, site)
+    config = site / "_config.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace('baseurl: ""', "baseurl: /wg-site"),
+        encoding="utf-8",
+    )
+    out = tmp_path / "_site"
+    preview = start_preview(site, out, templates=TEMPLATES, now=NOW, host="127.0.0.1", port=0)
+    page = (out / "404.html").read_bytes()
+    assert b'href="/wg-site/' in page
+    try:
+        with httpx.Client(follow_redirects=False) as client:
+            for missing in ("nope/", "nope.html", "../../etc/passwd"):
+                answer = client.get(preview.url + missing)
+                assert (answer.status_code, answer.content) == (404, page)
+                assert answer.headers["Content-Type"] == "text/html; charset=utf-8"
+            outside = client.get(preview.url.removesuffix("wg-site/") + "elsewhere/")
+            assert (outside.status_code, outside.content) == (404, page)
+            head = client.head(preview.url + "nope/")
+            assert (head.status_code, head.content) == (404, b"")
+            assert head.headers["Content-Length"] == str(len(page))
+    finally:
+        preview.close()
+
+
+def test_serve_refuses_a_folder_of_other_files(tmp_path: Path) -> None:
+    """Previewing into a folder of someone's files is refused before anything is built."""
+    out = tmp_path / "scratch"
+    out.mkdir()
+    (out / "thesis.txt").write_bytes(b"data\n")
+    with pytest.raises(IndicoSyncError, match=r"refusing to replace .*scratch: it holds files"):
+        start_preview(EXAMPLE_SITE, out, templates=TEMPLATES, now=NOW, host="127.0.0.1", port=0)
+    assert [p.name for p in out.iterdir()] == ["thesis.txt"]
+    assert (out / "thesis.txt").read_bytes() == b"data\n"

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 
 import pytest
 
-from indico_sync.errors import RenderError
-from indico_sync.writer import safe_join, write_site, write_text
+from indico_sync.errors import OutputRefused, RenderError
+from indico_sync.writer import MARKER, check_output_folder, safe_join, write_site, write_text
 
 
 def test_write_text_replaces_atomically(tmp_path: Path) -> None:
@@ -27,7 +28,7 @@ def test_write_site_replaces_the_whole_folder(tmp_path: Path) -> None:
     write_site(out, {"index.html": b"old", "old/page.html": b"x"})
     write_site(out, {"index.html": b"new", "about/index.html": b"a"})
     files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
-    assert files == ["about/index.html", "index.html"]
+    assert files == [MARKER, "about/index.html", "index.html"]
     assert (out / "index.html").read_bytes() == b"new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["_site"]
 
@@ -75,3 +76,164 @@ def test_write_text_keeps_the_files_permissions(tmp_path: Path) -> None:
     write_text(path, "new\n")
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
     assert path.read_text() == "new\n"
+
+
+def tree(folder: Path) -> dict[str, bytes | str | None]:
+    """Everything under `folder`: file bytes, link targets, folders as None."""
+    found: dict[str, bytes | str | None] = {}
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix()
+        if path.is_symlink():
+            found[name] = str(path.readlink())
+        elif path.is_dir():
+            found[name] = None
+        else:
+            found[name] = path.read_bytes()
+    return found
+
+
+def test_the_marker_says_what_the_folder_is(tmp_path: Path) -> None:
+    """Every written site holds the marker that lets the next build replace it."""
+    write_site(tmp_path / "out", {"index.html": b"x"})
+    assert "indico_sync" in (tmp_path / "out" / MARKER).read_text(encoding="utf-8")
+    write_site(tmp_path / "out", {"index.html": b"y"})
+    assert (tmp_path / "out" / "index.html").read_bytes() == b"y"
+
+
+@pytest.mark.parametrize("setup", ["missing", "empty"])
+def test_a_missing_or_empty_folder_is_used(tmp_path: Path, setup: str) -> None:
+    out = tmp_path / "out"
+    if setup == "empty":
+        out.mkdir()
+    write_site(out, {"index.html": b"x"})
+    assert (out / "index.html").read_bytes() == b"x"
+
+
+def test_a_folder_of_other_files_is_refused_untouched(tmp_path: Path) -> None:
+    """A thesis in the output folder: refused, every byte as before, no temp folder left."""
+    out = tmp_path / "scratch"
+    (out / "sub").mkdir(parents=True)
+    (out / "thesis.txt").write_text("data\n")
+    (out / "sub" / "notes.md").write_text("notes\n")
+    before = tree(tmp_path)
+    with pytest.raises(OutputRefused) as caught:
+        write_site(out, {"index.html": b"x"})
+    assert str(caught.value) == (
+        f"refusing to replace {out}: it holds files indico_sync did not write "
+        "(sub, thesis.txt); move them away or choose another --out"
+    )
+    assert tree(tmp_path) == before
+
+
+def test_a_folder_with_only_an_empty_subfolder_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "out" / "keep").mkdir(parents=True)
+    with pytest.raises(OutputRefused, match=r"did not write \(keep\)"):
+        write_site(tmp_path / "out", {"index.html": b"x"})
+    assert (tmp_path / "out" / "keep").is_dir()
+
+
+def test_an_output_from_before_the_marker_is_replaced(tmp_path: Path) -> None:
+    """Upgrading: a folder holding only files the last build recorded is ours."""
+    out = tmp_path / "_site"
+    (out / "about").mkdir(parents=True)
+    (out / "index.html").write_text("old")
+    (out / "about" / "index.html").write_text("old")
+    known = {"index.html", "about/index.html", "feed.xml"}
+    write_site(out, {"index.html": b"new"}, known=known)
+    assert tree(out) == {MARKER: tree(out)[MARKER], "index.html": b"new"}
+
+
+def test_an_old_output_with_a_file_added_by_hand_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "_site"
+    (out / "about").mkdir(parents=True)
+    (out / "index.html").write_text("old")
+    (out / "about" / "mine.txt").write_text("mine")
+    before = tree(tmp_path)
+    with pytest.raises(OutputRefused, match=r"did not write \(about\)"):
+        write_site(out, {"index.html": b"new"}, known={"index.html"})
+    assert tree(tmp_path) == before
+
+
+def test_a_file_as_output_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(OutputRefused, match=r"notes\.txt: it is a file, not a folder"):
+        write_site(tmp_path / "notes.txt", {"index.html": b"x"})
+    assert tree(tmp_path) == {"notes.txt": b"mine"}
+
+
+def test_a_symlink_as_output_is_refused(tmp_path: Path) -> None:
+    """Replacing a link would swap the link for a folder; refused, target untouched."""
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    with pytest.raises(OutputRefused, match="link: it is a symbolic link"):
+        write_site(tmp_path / "link", {"index.html": b"x"})
+    assert tree(tmp_path) == {"link": str(tmp_path / "real"), "real": None}
+
+
+def test_a_folder_holding_a_git_repository_is_refused_even_when_marked(tmp_path: Path) -> None:
+    """`git init` inside an old output (to push it by hand): its history is not ours."""
+    out = tmp_path / "_site"
+    write_site(out, {"index.html": b"x"})
+    (out / "deep" / ".git").mkdir(parents=True)
+    (out / "deep" / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    before = tree(tmp_path)
+    with pytest.raises(OutputRefused, match=r"it holds a git repository \(.*deep/\.git\)"):
+        write_site(out, {"index.html": b"y"})
+    assert tree(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    ("out", "reason"),
+    [
+        (".", "it is the current directory"),
+        ("..", "it contains the current directory"),
+        ("site_src", "it is the site source"),
+        ("site_src/..", "it is the current directory"),
+        ("templates", "it is the templates folder"),
+    ],
+)
+def test_sources_and_the_current_directory_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, out: str, reason: str
+) -> None:
+    """Even an empty source folder, or one that carries the marker, is never replaced."""
+    work = tmp_path / "clone"
+    (work / "site_src").mkdir(parents=True)
+    (work / "templates").mkdir()
+    (work / "site_src" / MARKER).write_text("planted")
+    monkeypatch.chdir(work)
+    before = tree(tmp_path)
+    protect = {"the site source": Path("site_src"), "the templates folder": Path("templates")}
+    with pytest.raises(OutputRefused, match=re.escape(f"refusing to replace {out}: {reason}")):
+        write_site(Path(out), {"index.html": b"x"}, protect=protect)
+    assert tree(tmp_path) == before
+
+
+def test_home_and_root_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    with pytest.raises(OutputRefused, match="it is your home folder"):
+        check_output_folder(tmp_path / "home")
+    with pytest.raises(OutputRefused, match="it contains the current directory"):
+        check_output_folder(Path("/"))
+
+
+def test_an_unwritable_place_is_one_error(tmp_path: Path) -> None:
+    """/proc refuses new folders: a RenderError naming the folder, not an OSError."""
+    with pytest.raises(RenderError, match="cannot write the site to /proc/nope: "):
+        write_site(Path("/proc/nope"), {"index.html": b"x"})
+
+
+def test_a_folder_holding_only_an_unreadable_folder_is_refused(tmp_path: Path) -> None:
+    """What cannot be listed cannot be known to be ours: refused."""
+    if os.geteuid() == 0:
+        pytest.skip("root can read anything")
+    locked = tmp_path / "out" / "locked"
+    locked.mkdir(parents=True)
+    (locked / "mine.txt").write_text("mine")
+    locked.chmod(0)
+    try:
+        with pytest.raises(OutputRefused, match=r"did not write \(locked\)"):
+            write_site(tmp_path / "out", {"index.html": b"x"})
+    finally:
+        locked.chmod(0o755)
+    assert (locked / "mine.txt").read_text() == "mine"
