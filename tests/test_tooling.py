@@ -29,8 +29,7 @@ def build_args(out: Path, source: Path = SOURCE) -> list[str]:
 
 def run_python(args: list[str]) -> subprocess.CompletedProcess[str]:
     """The worktree's indico_sync in a child Python, stdout and stderr piped."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("COV_CORE")}
-    env["PYTHONPATH"] = str(ROOT)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, *args]
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=60, check=False)
 
