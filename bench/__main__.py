@@ -3,6 +3,7 @@
 .venv/bin/python -m bench --sizes 100,1000,10000 --runs 5   # writes bench/RESULTS.md
 .venv/bin/python -m bench --tiny                            # CI smoke run, bench/out/ only
 .venv/bin/python -m bench --profile                         # profiles, bench/out/profile/
+.venv/bin/python -m bench --profile --tiny                  # the same, 20 meetings (a test)
 """
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bench.profile import profile
 
         try:
-            return profile(args.out / "profile", now=NOW)
+            meetings = args.sizes[0] if args.tiny else 1000
+            return profile(args.out / "profile", now=NOW, meetings=meetings, events=args.events)
         except BenchError as exc:
             print(f"bench: error: {exc}", file=sys.stderr)
             return 1

@@ -1,6 +1,7 @@
 """`python -m bench --profile`: where indico_sync's build and sync spend their time.
 
-On the 1,000-meeting + 200-post site and the 10,000-event sync: `-X importtime`
+On the 1,000-meeting + 200-post site and the 10,000-event sync (`--tiny`: 20 meetings
+and 1,000 events, the quick check that profiling still works): `-X importtime`
 (start-up), cProfile of each run (exact call counts, but it inflates Python-heavy code
 2-3x), and py-spy samples when py-spy is installed (true proportions of wall time, all
 threads; `pip install --target bench/out/tools py-spy` is enough). Raw profiles and a
@@ -29,24 +30,25 @@ RATE = 1000  # py-spy samples per second
 ROOT_FRAMES = re.compile(r"^(<module>|_run_code|_run_module_as_main|run_module|main|process) ")
 
 
-def profile(out: Path, *, now: str) -> int:
+def profile(out: Path, *, now: str, meetings: int = 1000, events: int = 10_000) -> int:
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    source = generate_site(out / "site", meetings=1000)
+    source = generate_site(out / "site", meetings=meetings)
     site_out = out / "site-out"
     build = ["-m", "indico_sync", "build", "--source", str(source), "--out", str(site_out)]
     build += ["--templates", str(REPO / "templates"), "--now", now]
-    stub = sync_bench.IndicoStub(sync_bench.scale_events(10_000, seed=1))
+    stub = sync_bench.IndicoStub(sync_bench.scale_events(events, seed=1))
     sync_bench.serve(stub)
     try:
         site = sync_bench.write_sync_site(out / "sync-site", base_url=stub.base)
         snapshot = site / "_data" / "meetings.yml"
         sync = ["-m", "indico_sync", "sync", "--source", str(site)]
+        built, synced = f"({meetings:,} meetings)", f"{events:,} events"
         scenarios: list[tuple[str, str, list[str], Callable[[], None]]] = [
-            ("build-cold", "build, cold (1,000 meetings)", build, lambda: _cold(site_out)),
-            ("build-rebuild", "build, rebuild (1,000 meetings)", build, lambda: None),
-            ("sync-fresh", "sync, 10,000 events, no snapshot", sync, lambda: _unlink(snapshot)),
-            ("sync-same", "sync, 10,000 events, snapshot unchanged", sync, lambda: None),
+            ("build-cold", f"build, cold {built}", build, lambda: _cold(site_out)),
+            ("build-rebuild", f"build, rebuild {built}", build, lambda: None),
+            ("sync-fresh", f"sync, {synced}, no snapshot", sync, lambda: _unlink(snapshot)),
+            ("sync-same", f"sync, {synced}, snapshot unchanged", sync, lambda: None),
         ]
         _run(build)  # warm-up: bytecode cache and page cache, as in the timed runs
         _cold(site_out)
