@@ -29,7 +29,7 @@ import yaml
 
 from bench.generate import AFFILIATIONS, FIRST, LAST, TOPICS
 from bench.timing import quiet_env, run_alternating
-from indico_sync.normalise import normalise_events
+from indico_sync.sync.normalise import normalise_events
 
 RECORDED = Path(__file__).parent / "data" / "indico_category.json"
 PARSE_FLOOR = "python: only json.loads of the same pages (read from disk)"

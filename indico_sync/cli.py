@@ -244,7 +244,7 @@ def _report(result: SyncResult, *, file: Path | None = None, limit: int = 50) ->
     has no control characters (see `report.printable`), so it cannot start a workflow
     command or close the code block the job summary puts it in.
     """
-    from indico_sync.report import report_lines
+    from indico_sync.sync.report import report_lines
 
     changes = result.changes
     lines = report_lines(

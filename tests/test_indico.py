@@ -1,4 +1,4 @@
-"""indico_sync.indico: the HTTP client, mocked at the HTTP layer with respx.
+"""indico_sync.sync.indico: the HTTP client, mocked at the HTTP layer with respx.
 
 Bodies are real responses of Indico 3.3.14, copied into tests/fixtures/indico/.
 """
@@ -28,7 +28,7 @@ from indico_sync.errors import (
     IndicoHTTPError,
     IndicoUnreachable,
 )
-from indico_sync.indico import (
+from indico_sync.sync.indico import (
     MAX_PAGES,
     MAX_RETRY_AFTER,
     Window,

@@ -15,7 +15,7 @@ from helpers import meeting
 
 from indico_sync.cli import EXIT_OK, main
 from indico_sync.meetings import MeetingType, Person, Talk
-from indico_sync.report import describe_update, printable, report_lines
+from indico_sync.sync.report import describe_update, printable, report_lines
 
 ZURICH = ZoneInfo("Europe/Zurich")
 CHICAGO = ZoneInfo("America/Chicago")

@@ -17,7 +17,7 @@ from helpers import EXAMPLE_SITE, TEMPLATES, alias_bomb
 from indico_sync.cli import main
 from indico_sync.errors import SnapshotError, SyncRefused
 from indico_sync.meetings import Meeting, Person, Talk
-from indico_sync.normalise import normalise_events
+from indico_sync.sync.normalise import normalise_events
 from indico_sync.snapshot import (
     HEADER,
     Snapshot,

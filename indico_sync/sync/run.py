@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from indico_sync.config import Config, load_config
-from indico_sync.indico import Window, check_token, fetch_sources, make_client
+from indico_sync.sync.indico import Window, check_token, fetch_sources, make_client
 from indico_sync.meetings import Meeting, apply_overrides, protect_meetings
-from indico_sync.normalise import normalise_events
+from indico_sync.sync.normalise import normalise_events
 from indico_sync.snapshot import (
     SNAPSHOT_PATH,
     Changes,
