@@ -253,7 +253,7 @@ def _report(result: SyncResult, *, file: Path | None = None, limit: int = 50) ->
     if lines:
         print("\n".join(_first(lines, limit)))
     state = f"wrote {result.path}" if result.written else f"{result.path} unchanged"
-    from indico_sync.snapshot import plural
+    from indico_sync.untrusted import plural
 
     print(f"sync: {changes.summary()}; {plural(result.meetings, 'meeting')}; {state}")
     if file is not None:
@@ -261,7 +261,7 @@ def _report(result: SyncResult, *, file: Path | None = None, limit: int = 50) ->
 
 
 def _counts(result: BuildResult) -> str:
-    from indico_sync.snapshot import plural
+    from indico_sync.untrusted import plural
 
     return ", ".join(
         plural(n, noun)

@@ -1,4 +1,4 @@
-"""The stored meetings (`_data/meetings.yml`): render, parse, merge and diff them.
+"""The stored meetings (`_data/meetings.yml`): the file format, read and written.
 
 The file is deterministic: the same meetings always give the same bytes, so the
 scheduled job commits only real changes and git history is the meetings' history.
@@ -9,7 +9,8 @@ title, so every line a change can touch is within git's three lines of context o
 the line that names the meeting. Beside the meetings the file records whether the
 sync that made it used a token, and when its meetings last changed. A hand-edited
 file in any YAML style is still accepted. Reading the file is `load_snapshot_file`;
-writing it, `writer.write_text`.
+writing it, `writer.write_text`. What goes into the file (merge, diff, the guards) is
+the sync's business: `sync/rules.py`.
 """
 
 from __future__ import annotations
@@ -17,29 +18,24 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING
 
 import yaml
 
-from indico_sync.errors import SnapshotError, SyncRefused
+from indico_sync.errors import SnapshotError
 from indico_sync.meetings import (
     Meeting,
-    MeetingType,
-    Person,
-    Status,
-    Talk,
     apply_overrides,
-    find_zone,
     protect_meetings,
     sort_meetings,
     unmatched_overrides,
 )
-from indico_sync.untrusted import ALIAS_HINT, first_alias, load_regular, quote
+from indico_sync.snapshot_fields import header_from_dict, meeting_from_dict, meeting_to_dict
+from indico_sync.untrusted import ALIAS_HINT, first_alias, load_regular, one_line, quote
 
 if TYPE_CHECKING:
     from indico_sync.config import IndicoConfig
@@ -69,27 +65,6 @@ class Snapshot:
         if self.with_token is not None:
             return self.with_token
         return any(meeting.protected for meeting in self.meetings)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Changes:
-    """What a sync changed, by meeting. `previous[i]` is `updated[i]` before the sync."""
-
-    added: tuple[Meeting, ...] = ()
-    updated: tuple[Meeting, ...] = ()
-    removed: tuple[Meeting, ...] = ()
-    previous: tuple[Meeting, ...] = ()
-
-    def __bool__(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
-
-    def summary(self) -> str:
-        return f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed"
-
-
-def plural(count: int, noun: str) -> str:
-    """'1 meeting', '2 meetings', '0 files': every count printed to a person."""
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -156,8 +131,7 @@ def parse_snapshot_file(text: str, *, path: Path) -> Snapshot:
         except (KeyError, TypeError, ValueError, OverflowError) as exc:
             raise SnapshotError(f"{where}: {exc.args[0] if exc.args else exc}") from exc
     try:
-        with_token = _get(data, "with_token", bool) if data.get("with_token") is not None else None
-        updated = _datetime(data, "updated") if data.get("updated") is not None else None
+        with_token, updated = header_from_dict(data)
     except (TypeError, ValueError, OverflowError) as exc:
         raise SnapshotError(f"{path}: {exc.args[0] if exc.args else exc}") from exc
     return Snapshot(meetings=sort_meetings(meetings), with_token=with_token, updated=updated)
@@ -193,7 +167,7 @@ def _parse_data(text: str, *, path: Path) -> object:
             raise SnapshotError(_json_problem(json_error, text, body, path)) from json_error
         mark, problem = getattr(exc, "problem_mark", None), getattr(exc, "problem", None)
         where = f"{path}:{mark.line + 1}" if mark is not None and problem else f"{path}"
-        message = " ".join(str(problem if mark is not None and problem else exc).split())
+        message = one_line(problem if mark is not None and problem else exc)
         raise SnapshotError(f"{where}: not valid YAML: {message}{_restore(path)}") from exc
 
 
@@ -205,82 +179,6 @@ def _json_problem(exc: json.JSONDecodeError, text: str, body: str, path: Path) -
     if "\n" not in body[exc.pos :].strip():
         return f"{where}: the file ends early (cut off?): {message}{_restore(path)}"
     return f"{where}: not valid JSON: {message}{_restore(path)}"
-
-
-def meeting_from_dict(raw: object) -> Meeting:
-    """Rebuild a Meeting; raises KeyError/TypeError/ValueError naming the bad key."""
-    if not isinstance(raw, dict):
-        raise TypeError("expected a mapping")
-    zone = find_zone(_get(raw, "timezone", str))
-    if zone is None:
-        raise ValueError(f"timezone: unknown time zone {quote(raw['timezone'])}")
-    return Meeting(
-        source=_get(raw, "source", str),
-        id=str(_get(raw, "id", (str, int))),
-        url=_get(raw, "url", str),
-        title=_get(raw, "title", str),
-        start=_datetime(raw, "start").astimezone(zone),
-        end=_datetime(raw, "end").astimezone(zone),
-        timezone=zone.key,
-        category=_get(raw, "category", str, ""),
-        category_id=_get(raw, "category_id", (int, type(None)), None),
-        type=_enum(MeetingType, raw.get("type"), "type"),
-        status=_enum(Status, raw.get("status", "scheduled"), "status") or Status.SCHEDULED,
-        label=_get(raw, "label", str, ""),
-        label_message=_get(raw, "label_message", str, ""),
-        location=_get(raw, "location", str, ""),
-        description=_get(raw, "description", str, ""),
-        protected=_get(raw, "protected", bool, False),
-        talks=tuple(_talk(talk, zone) for talk in _get(raw, "talks", list, [])),
-    )
-
-
-def _talk(raw: object, zone: ZoneInfo) -> Talk:
-    if not isinstance(raw, dict):
-        raise TypeError("talks: expected a list of mappings")
-    start = raw.get("start")
-    return Talk(
-        title=_get(raw, "title", str),
-        speakers=tuple(
-            Person(name=_get(p, "name", str), affiliation=_get(p, "affiliation", str, ""))
-            for p in _get(raw, "speakers", list, [])
-        ),
-        start=_datetime(raw, "start").astimezone(zone) if start is not None else None,
-    )
-
-
-def _get(raw: Mapping[str, Any], key: str, kind: Any, *default: Any) -> Any:
-    if key not in raw:
-        if default:
-            return default[0]
-        raise KeyError(f"{key}: missing")
-    value = raw[key]
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        raise TypeError(f"{key}: expected {getattr(kind, '__name__', kind)}, got {quote(value)}")
-    return value
-
-
-def _datetime(raw: Mapping[str, Any], key: str) -> datetime:
-    value = raw.get(key)
-    parsed = value if isinstance(value, datetime) else None
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            parsed = None
-    if parsed is None or parsed.tzinfo is None:
-        raise ValueError(f"{key}: expected a date-time with offset, got {quote(value)}")
-    return parsed
-
-
-def _enum(kind: Any, value: object, key: str) -> Any:
-    if value is None:
-        return None
-    try:
-        return kind(value)
-    except ValueError:
-        options = ", ".join(member.value for member in kind)
-        raise ValueError(f"{key}: expected one of {options}, got {quote(value)}") from None
 
 
 # --- writing ---------------------------------------------------------------------------
@@ -333,138 +231,17 @@ def _escape(match: re.Match[str]) -> str:
 
 def _meeting_block(meeting: Meeting) -> str:
     """One meeting as four lines: id, start and title; the other fields; the talks;
-    the description (the same keys and values as `meeting_to_dict`).
+    the description (the keys and values of `meeting_to_dict`).
 
     Laid out by hand around the C encoder: `json.dumps(indent=...)` falls back to the
     pure-Python encoder, several times slower for thousands of meetings.
     """
-    first = {"id": meeting.id, "start": meeting.start.isoformat(), "title": meeting.title}
-    rest = {
-        "end": meeting.end.isoformat(),
-        "timezone": meeting.timezone,
-        "url": meeting.url,
-        "source": meeting.source,
-        "category": meeting.category,
-        "category_id": meeting.category_id,
-        "type": meeting.type.value if meeting.type else None,
-        "status": meeting.status.value,
-        "label": meeting.label,
-        "label_message": meeting.label_message,
-        "location": meeting.location,
-        "protected": meeting.protected,
-    }
-    if not meeting.label_message:  # written only when there is one
-        del rest["label_message"]
+    rest = meeting_to_dict(meeting)
+    first = {key: rest.pop(key) for key in ("id", "start", "title")}
+    talks, description = rest.pop("talks"), rest.pop("description")
     return (
         f"    {_ENCODE(first)[:-1]},\n"
         f"     {_ENCODE(rest)[1:-1]},\n"
-        f'     "talks": {_ENCODE(_talks(meeting))},\n'
-        f'     "description": {_ENCODE(meeting.description)}}}'
-    )
-
-
-def _talks(meeting: Meeting) -> list[dict[str, Any]]:
-    return [
-        {
-            "title": talk.title,
-            "start": talk.start.isoformat() if talk.start else None,
-            "speakers": [{"name": p.name, "affiliation": p.affiliation} for p in talk.speakers],
-        }
-        for talk in meeting.talks
-    ]
-
-
-def meeting_to_dict(meeting: Meeting) -> dict[str, Any]:
-    """A meeting as the file stores it, keys in the file's order."""
-    return {
-        "id": meeting.id,
-        "start": meeting.start.isoformat(),
-        "title": meeting.title,
-        "end": meeting.end.isoformat(),
-        "timezone": meeting.timezone,
-        "url": meeting.url,
-        "source": meeting.source,
-        "category": meeting.category,
-        "category_id": meeting.category_id,
-        "type": meeting.type.value if meeting.type else None,
-        "status": meeting.status.value,
-        "label": meeting.label,
-        **({"label_message": meeting.label_message} if meeting.label_message else {}),
-        "location": meeting.location,
-        "protected": meeting.protected,
-        "talks": _talks(meeting),
-        "description": meeting.description,
-    }
-
-
-# --- syncing ---------------------------------------------------------------------------
-
-
-def merge_meetings(
-    stored: Iterable[Meeting],
-    fetched: Mapping[str, Sequence[Meeting]],
-    *,
-    window: tuple[date, date],
-    zone: ZoneInfo | None,
-) -> list[Meeting]:
-    """The new snapshot: what Indico returned, plus stored meetings outside the window.
-
-    `fetched` maps every configured source's key to its meetings. A stored meeting of
-    a configured source that starts outside the fetched window is kept: old meetings
-    stay on the site after they age out of the window. Meetings of sources no longer
-    configured are dropped.
-    """
-    merged = {m.key: m for m in stored if m.source in fetched and not _inside(m, window, zone)}
-    for meetings in fetched.values():
-        merged.update((m.key, m) for m in meetings)
-    return sort_meetings(merged.values())
-
-
-def _inside(meeting: Meeting, window: tuple[date, date], zone: ZoneInfo | None) -> bool:
-    day = (meeting.start.astimezone(zone) if zone else meeting.start).date()
-    return window[0] <= day <= window[1]
-
-
-def diff_meetings(old: Iterable[Meeting], new: Iterable[Meeting]) -> Changes:
-    before = {m.key: m for m in old}
-    after = {m.key: m for m in new}
-    updated = sort_meetings(m for k, m in after.items() if k in before and before[k] != m)
-    return Changes(
-        added=tuple(sort_meetings(m for k, m in after.items() if k not in before)),
-        updated=tuple(updated),
-        removed=tuple(sort_meetings(m for k, m in before.items() if k not in after)),
-        previous=tuple(before[m.key] for m in updated),
-    )
-
-
-def check_removals(changes: Changes, *, stored: int, allow: bool) -> None:
-    """Refuse a sync that drops more than half of the stored meetings.
-
-    An empty 200 for a wrong category id or a lost token looks exactly like "no
-    events", so a big loss must be confirmed with --allow-removals.
-    """
-    removed = len(changes.removed)
-    if allow or removed == 0 or removed * 2 <= stored:
-        return
-    raise SyncRefused(
-        f"refusing to remove {removed} of {plural(stored, 'stored meeting')} (more than half); "
-        "check the category id and INDICO_TOKEN, or re-run with --allow-removals "
-        "if this is intended; the snapshot was not changed"
-    )
-
-
-def check_token_kept(stored: Snapshot, *, token: bool, allow: bool) -> None:
-    """Refuse a sync without a token over meetings that were synced with one.
-
-    An empty or misnamed INDICO_TOKEN secret makes the sync anonymous, and an
-    anonymous sync silently drops every protected meeting. `allow` is --allow-removals
-    or `indico.anonymous: true` in the config.
-    """
-    if token or allow or not stored.synced_with_token:
-        return
-    raise SyncRefused(
-        "refusing to sync without a token: INDICO_TOKEN is empty or unset, but the stored "
-        "meetings were synced with one; set INDICO_TOKEN (the repository secret), or re-run "
-        "with --allow-removals (or set indico.anonymous: true) to publish only public "
-        "meetings; the snapshot was not changed"
+        f'     "talks": {_ENCODE(talks)},\n'
+        f'     "description": {_ENCODE(description)}}}'
     )

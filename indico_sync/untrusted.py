@@ -1,4 +1,5 @@
-"""Bounds for untrusted input: reading the site's files, quoting values, YAML aliases, URLs.
+"""Bounds for untrusted input: reading the site's files, quoting values, YAML aliases, URLs;
+and the small text helpers every message uses (`quote`, `one_line`, `plural`).
 
 Indico's JSON, pages, posts and even `_config.yml` (a merged pull request) are
 untrusted. An error message quotes a value cut short without walking the whole of it,
@@ -36,6 +37,16 @@ def quote(value: object) -> str:
     """
     text = _REPR.repr(value)
     return text if len(text) <= QUOTE_LIMIT + 10 else text[:QUOTE_LIMIT] + "..."
+
+
+def one_line(value: object) -> str:
+    """`str(value)` with every run of whitespace (newlines too) made one space."""
+    return " ".join(str(value).split())
+
+
+def plural(count: int, noun: str) -> str:
+    """'1 meeting', '2 meetings', '0 files': every count printed to a person."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def first_alias(text: str) -> int | None:

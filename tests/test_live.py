@@ -19,8 +19,8 @@ from helpers import EXAMPLE_SITE
 from indico_sync.cli import main
 from indico_sync.config import Source
 from indico_sync.errors import IndicoAuthError
-from indico_sync.sync.indico import Window, fetch_category, make_client
 from indico_sync.snapshot import SNAPSHOT_PATH, load_snapshot
+from indico_sync.sync.indico import Window, fetch_category, make_client
 
 ROOT = Path(__file__).parent.parent
 

@@ -17,21 +17,18 @@ from helpers import EXAMPLE_SITE, TEMPLATES, alias_bomb
 from indico_sync.cli import main
 from indico_sync.errors import SnapshotError, SyncRefused
 from indico_sync.meetings import Meeting, Person, Talk
-from indico_sync.sync.normalise import normalise_events
 from indico_sync.snapshot import (
     HEADER,
     Snapshot,
-    check_removals,
-    check_token_kept,
-    diff_meetings,
     load_snapshot,
-    meeting_to_dict,
-    merge_meetings,
     parse_snapshot,
     parse_snapshot_file,
-    plural,
     render_snapshot,
 )
+from indico_sync.snapshot_fields import meeting_to_dict
+from indico_sync.sync.normalise import normalise_events
+from indico_sync.sync.rules import check_removals, check_token_kept, diff_meetings, merge_meetings
+from indico_sync.untrusted import plural
 
 FIXTURES = Path(__file__).parent / "fixtures" / "indico"
 SOURCE = "http://127.0.0.1:8000/category/1"

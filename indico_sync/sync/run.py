@@ -20,21 +20,18 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from indico_sync.config import Config, load_config
-from indico_sync.sync.indico import Window, check_token, fetch_sources, make_client
 from indico_sync.meetings import Meeting, apply_overrides, protect_meetings
+from indico_sync.snapshot import SNAPSHOT_PATH, Snapshot, load_snapshot_file, render_snapshot
+from indico_sync.sync.indico import Window, check_token, fetch_sources, make_client
 from indico_sync.sync.normalise import normalise_events
-from indico_sync.snapshot import (
-    SNAPSHOT_PATH,
+from indico_sync.sync.rules import (
     Changes,
-    Snapshot,
     check_removals,
     check_token_kept,
     diff_meetings,
-    load_snapshot_file,
     merge_meetings,
-    plural,
-    render_snapshot,
 )
+from indico_sync.untrusted import plural
 from indico_sync.writer import write_text
 
 log = logging.getLogger(__name__)
