@@ -31,6 +31,7 @@ from indico_sync.errors import (
 from indico_sync.sync.indico import (
     MAX_PAGES,
     MAX_RETRY_AFTER,
+    FetchOptions,
     Window,
     check_token,
     fetch_category,
@@ -89,8 +90,10 @@ def sleeps() -> list[float]:
 
 
 def fetch(client: httpx.Client, sleeps: list[float], **options: Any) -> list[dict[str, Any]]:
-    options = {"window": WINDOW, "tz": None, "authenticated": False, **options}
-    return fetch_category(client, options.pop("source", SOURCE), sleep=sleeps.append, **options)
+    source = options.pop("source", SOURCE)
+    return fetch_category(
+        client, source, FetchOptions(window=WINDOW, sleep=sleeps.append, **options)
+    )
 
 
 # --- success, parameters, headers -----------------------------------------------------------
@@ -115,7 +118,7 @@ def test_sends_the_documented_query_parameters(
 ) -> None:
     """Anonymous requests send detail, order, from, to, tz, limit, offset and no onlyauthed."""
     route = router.get(URL).mock(return_value=reply("categ_offset_past_end.json"))
-    fetch(anon, sleeps, tz="Europe/Zurich", page_size=50)
+    fetch(anon, sleeps, zone="Europe/Zurich", page_size=50)
     assert dict(route.calls[0].request.url.params) == {
         "detail": "contributions",
         "order": "start",
@@ -246,7 +249,7 @@ def test_400_json_is_an_http_error_with_indicos_message(
     """A 400 with Indico's JSON message (bad tz) is IndicoHTTPError quoting it, without retrying."""
     route = router.get(URL).mock(return_value=reply("err_bad_tz.json", 400))
     with pytest.raises(IndicoHTTPError) as caught:
-        fetch(anon, sleeps, tz="Mars/Olympus")
+        fetch(anon, sleeps, zone="Mars/Olympus")
     assert str(caught.value) == f"HTTP 400 from {URL}: Bad timezone: ''Mars/Olympus''"
     assert route.call_count == 1
     assert sleeps == []
@@ -650,9 +653,7 @@ def test_sources_are_fetched_concurrently_and_keyed_by_source(
     router.get(URL_B, params={"offset": "0"}).mock(side_effect=together("categ_page3_limit2.json"))
     router.get(URL_A).mock(return_value=reply("categ_offset_past_end.json"))  # every later page
     router.get(URL_B).mock(return_value=reply("categ_offset_past_end.json"))  # every later page
-    result = fetch_sources(
-        anon, [SOURCE_A, SOURCE_B], window=WINDOW, tz=None, authenticated=False, page_size=2
-    )
+    result = fetch_sources(anon, [SOURCE_A, SOURCE_B], FetchOptions(window=WINDOW, page_size=2))
     assert list(result) == [SOURCE_A.key, SOURCE_B.key]
     assert ids(result[SOURCE_A.key]) == ["1", "3"]
     assert ids(result[SOURCE_B.key]) == ["4", "8"]
@@ -665,7 +666,7 @@ def test_one_failing_source_fails_the_whole_fetch(
     router.get(URL_A).mock(return_value=reply("categ_offset_past_end.json"))
     router.get(URL_B).mock(return_value=reply("err_categ_negative.html", 404, HTML))
     with pytest.raises(IndicoHTTPError, match=re.escape(f"HTTP 404 from {URL_B}")):
-        fetch_sources(anon, [SOURCE_A, SOURCE_B], window=WINDOW, tz=None, authenticated=False)
+        fetch_sources(anon, [SOURCE_A, SOURCE_B], FetchOptions(window=WINDOW))
 
 
 def test_the_first_failure_in_config_order_is_raised(
@@ -685,11 +686,9 @@ def test_the_first_failure_in_config_order_is_raised(
     router.get(URL_A).mock(side_effect=fail_a_later)
     router.get(URL_B).mock(side_effect=fail_b)
     with pytest.raises(IndicoUnreachable, match=re.escape(f"cannot reach {URL_A}")):
-        fetch_sources(
-            anon, [SOURCE_A, SOURCE_B], window=WINDOW, tz=None, authenticated=False, retries=0
-        )
+        fetch_sources(anon, [SOURCE_A, SOURCE_B], FetchOptions(window=WINDOW, retries=0))
 
 
 def test_no_sources_is_an_empty_mapping(anon: httpx.Client) -> None:
     """An empty source list fetches nothing."""
-    assert fetch_sources(anon, [], window=WINDOW, tz=None, authenticated=False) == {}
+    assert fetch_sources(anon, [], FetchOptions(window=WINDOW)) == {}

@@ -20,7 +20,7 @@ from indico_sync.cli import main
 from indico_sync.config import Source
 from indico_sync.errors import IndicoAuthError
 from indico_sync.snapshot import SNAPSHOT_PATH, load_snapshot
-from indico_sync.sync.indico import Window, fetch_category, make_client
+from indico_sync.sync.indico import FetchOptions, Window, fetch_category, make_client
 
 ROOT = Path(__file__).parent.parent
 
@@ -51,9 +51,8 @@ def client() -> Iterator[httpx.Client]:
 
 def test_fetches_a_real_category_in_small_pages(client: httpx.Client, source: Source) -> None:
     """Paging by 2 returns a non-empty list of distinct event dicts, each with an id and URL."""
-    events = fetch_category(
-        client, source, window=WINDOW, tz=None, authenticated=TOKEN is not None, page_size=2
-    )
+    options = FetchOptions(window=WINDOW, authenticated=TOKEN is not None, page_size=2)
+    events = fetch_category(client, source, options)
     assert events, f"no events in {source.key} between {WINDOW.start} and {WINDOW.end}"
     assert all(isinstance(event, dict) for event in events)
     event_ids = [event["id"] for event in events]
@@ -66,7 +65,9 @@ def test_a_bad_token_is_an_auth_error(source: Source) -> None:
     """A well-formed but unknown personal token is rejected with IndicoAuthError."""
     bad_token = "indp_" + "x" * 42
     with client_for(bad_token) as bad_client, pytest.raises(IndicoAuthError) as caught:
-        fetch_category(bad_client, source, window=WINDOW, tz=None, authenticated=True, retries=0)
+        fetch_category(
+            bad_client, source, FetchOptions(window=WINDOW, authenticated=True, retries=0)
+        )
     assert bad_token not in str(caught.value)
 
 

@@ -24,16 +24,17 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import httpx
 
 from indico_sync import __version__
-from indico_sync.config import Source
+from indico_sync.config import DEFAULT_RETRIES, DEFAULT_TIMEOUT, Source
 from indico_sync.errors import (
     IndicoAuthError,
     IndicoBadResponse,
     IndicoHTTPError,
     IndicoUnreachable,
 )
-from indico_sync.untrusted import is_loopback
+from indico_sync.untrusted import is_loopback, one_line
 
 USER_AGENT = f"indico_sync/{__version__} (static site sync; python-httpx/{httpx.__version__})"
+PAGE_SIZE = 500
 MAX_PAGES = 200
 EMPTY_PAGES_AT_END = 2  # one empty page may only hold events this reader cannot see
 MAX_RETRY_AFTER = 60.0
@@ -58,6 +59,28 @@ class Window:
     def __post_init__(self) -> None:
         if self.end < self.start:
             raise ValueError(f"window ends ({self.end}) before it starts ({self.start})")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FetchOptions:
+    """How to fetch: the same for every source and every page of a sync.
+
+    `zone` is the site's zone name, sent as `tz` (Indico's default otherwise); `sleep`
+    and `log` are there for tests. `timeout` is the client's (see `make_client`).
+    """
+
+    window: Window
+    zone: str | None = None
+    authenticated: bool = False
+    page_size: int = PAGE_SIZE
+    retries: int = DEFAULT_RETRIES
+    timeout: float = DEFAULT_TIMEOUT
+    sleep: Callable[[float], None] = time.sleep
+    log: logging.Logger = _LOG
+
+    def __post_init__(self) -> None:
+        if self.page_size < 1:
+            raise ValueError(f"page_size must be at least 1, got {self.page_size}")
 
 
 def check_token(token: str, sources: Sequence[Source]) -> None:
@@ -99,35 +122,24 @@ def make_client(*, timeout: float, token: str | None) -> httpx.Client:
 
 
 def fetch_category(
-    client: httpx.Client,
-    source: Source,
-    *,
-    window: Window,
-    tz: str | None,
-    authenticated: bool,
-    page_size: int = 500,
-    retries: int = 3,
-    sleep: Callable[[float], None] = time.sleep,
-    log: logging.Logger | None = None,
+    client: httpx.Client, source: Source, options: FetchOptions
 ) -> list[dict[str, Any]]:
-    """Every event of `source` (subcategories included) in `window`, in start order.
+    """Every event of `source` (subcategories included) in the window, in start order.
 
     Pages until Indico returns two empty pages in a row. It applies limit/offset before
     its access checks, so a short page is not the last one, and a page of events this
     reader may not see comes back empty even though more follow (a big tree of
     protected meetings): one more page is asked for before stopping.
     """
-    if page_size < 1:
-        raise ValueError(f"page_size must be at least 1, got {page_size}")
-    log, name = log or _LOG, f"{source.url} category {source.category}"
+    log, name, window = options.log, f"{source.url} category {source.category}", options.window
     url, shown = f"{source.url}/export/categ/{source.category}.json", _display_url(source.url)
-    params = _params(window=window, tz=tz, authenticated=authenticated, page_size=page_size)
+    params, page_size = _params(options), options.page_size
     log.info("fetching %s from %s to %s", name, window.start, window.end)
     events: dict[str, dict[str, Any]] = {}
     empty = 0  # empty pages in a row
     for page in range(MAX_PAGES):
         params["offset"] = str(page * page_size)
-        response = _get(client, url, params, retries=retries, sleep=sleep, log=log)
+        response = _get(client, url, params, options)
         results = _parse_results(response, shown=_display_url(url), base=shown)
         log.info("%s: page %d: %d event%s", name, page + 1, len(results), "s" * (len(results) != 1))
         if not results:
@@ -149,32 +161,13 @@ def fetch_category(
 
 
 def fetch_sources(
-    client: httpx.Client,
-    sources: Sequence[Source],
-    *,
-    window: Window,
-    tz: str | None,
-    authenticated: bool,
-    page_size: int = 500,
-    retries: int = 3,
-    sleep: Callable[[float], None] = time.sleep,
-    log: logging.Logger | None = None,
+    client: httpx.Client, sources: Sequence[Source], options: FetchOptions
 ) -> dict[str, list[dict[str, Any]]]:
     """`fetch_category` for every source at once, keyed by `source.key`.
 
     If any source fails, the first failure in config order is raised: never a partial result.
     """
-    fetch = functools.partial(
-        fetch_category,
-        client,
-        window=window,
-        tz=tz,
-        authenticated=authenticated,
-        page_size=page_size,
-        retries=retries,
-        sleep=sleep,
-        log=log,
-    )
+    fetch = functools.partial(fetch_category, client, options=options)
     with ThreadPoolExecutor(max_workers=max(1, min(len(sources), MAX_WORKERS))) as pool:
         futures = [pool.submit(fetch, source) for source in sources]
         try:
@@ -187,30 +180,23 @@ def fetch_sources(
             raise
 
 
-def _params(
-    *, window: Window, tz: str | None, authenticated: bool, page_size: int
-) -> dict[str, str]:
+def _params(options: FetchOptions) -> dict[str, str]:
     params = {"detail": "contributions", "order": "start"}
-    params |= {"from": window.start.isoformat(), "to": window.end.isoformat()}
-    if tz:
-        params["tz"] = tz
-    params |= {"limit": str(page_size), "offset": "0"}
-    if authenticated:
+    params |= {"from": options.window.start.isoformat(), "to": options.window.end.isoformat()}
+    if options.zone:
+        params["tz"] = options.zone
+    params |= {"limit": str(options.page_size), "offset": "0"}
+    if options.authenticated:
         params["onlyauthed"] = "yes"
     return params
 
 
 def _get(
-    client: httpx.Client,
-    url: str,
-    params: dict[str, str],
-    *,
-    retries: int,
-    sleep: Callable[[float], None],
-    log: logging.Logger,
+    client: httpx.Client, url: str, params: dict[str, str], options: FetchOptions
 ) -> httpx.Response:
-    """GET with up to `retries` more attempts on transport errors, 429 and 5xx."""
+    """GET with up to `options.retries` more attempts on transport errors, 429 and 5xx."""
     shown = _display_url(url)
+    retries = options.retries
     attempt = 0
     while True:
         attempt += 1
@@ -230,8 +216,8 @@ def _get(
             after = _retry_after(response)
             delay = _backoff(attempt) if after is None else after
             why = f"HTTP {response.status_code}"
-        log.warning("%s: %s; retrying in %g s (attempt %d)", shown, why, delay, attempt + 1)
-        sleep(delay)
+        options.log.warning("%s: %s; retrying in %g s (attempt %d)", shown, why, delay, attempt + 1)
+        options.sleep(delay)
 
 
 def _backoff(attempt: int) -> float:
@@ -263,7 +249,7 @@ def _parse_results(response: httpx.Response, *, shown: str, base: str) -> list[d
     try:
         data = response.json()
     except ValueError as exc:
-        raise IndicoBadResponse(f"{shown}: not valid JSON: {_one_line(exc)}") from exc
+        raise IndicoBadResponse(f"{shown}: not valid JSON: {one_line(exc)}") from exc
     except RecursionError as exc:
         raise IndicoBadResponse(f"{shown}: not valid JSON: nested too deeply") from exc
     if _LONE_SURROGATE_ESCAPE.search(response.content):  # emoji come as whole pairs
@@ -347,7 +333,7 @@ def _error_details(response: httpx.Response) -> tuple[bool, str, str]:
         message, error = error.get("message"), error.get("title")
     elif isinstance(error, str):
         message = f"{error}: {body.get('error_description') or ''}".rstrip(": ")
-    text = _one_line(message)[:300] if isinstance(message, str) else ""
+    text = one_line(message)[:300] if isinstance(message, str) else ""
     return True, str(error or ""), text
 
 
@@ -377,7 +363,7 @@ def _display_url(url: str) -> str:
 
 
 def _cause(exc: httpx.RequestError, client: httpx.Client) -> str:
-    text = _without_token(_one_line(exc), client)
+    text = _without_token(one_line(exc), client)
     cause = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
     if isinstance(exc, httpx.TimeoutException):
         cause += f" (timeout {client.timeout.read:g} s; raise indico.timeout if Indico is slow)"
@@ -393,7 +379,3 @@ def _without_token(text: str, client: httpx.Client) -> str:
     for form in {credentials, repr(credentials)[1:-1], repr(credentials.encode())[2:-1]}:
         text = text.replace(form, "***")
     return text
-
-
-def _one_line(value: object) -> str:
-    return " ".join(str(value).split())

@@ -22,7 +22,13 @@ import httpx
 from indico_sync.config import Config, load_config
 from indico_sync.meetings import Meeting, apply_overrides, protect_meetings
 from indico_sync.snapshot import SNAPSHOT_PATH, Snapshot, load_snapshot_file, render_snapshot
-from indico_sync.sync.indico import Window, check_token, fetch_sources, make_client
+from indico_sync.sync.indico import (
+    FetchOptions,
+    Window,
+    check_token,
+    fetch_sources,
+    make_client,
+)
 from indico_sync.sync.normalise import normalise_events
 from indico_sync.sync.rules import (
     Changes,
@@ -140,20 +146,19 @@ def fetch_meetings(
     merged meetings, so they hold for stored meetings outside the window too.
     """
     indico = config.indico
-    zone = config.timezone.key if config.timezone else None
+    options = FetchOptions(
+        window=window,
+        zone=config.timezone.key if config.timezone else None,
+        authenticated=token is not None,
+        retries=indico.retries,
+        timeout=indico.timeout,
+    )
     if token is not None:
         check_token(token, indico.sources)
     own_client = client is None
-    http = client or make_client(timeout=indico.timeout, token=token)
+    http = client or make_client(timeout=options.timeout, token=token)
     try:
-        raw = fetch_sources(
-            http,
-            indico.sources,
-            window=window,
-            tz=zone,
-            authenticated=token is not None,
-            retries=indico.retries,
-        )
+        raw = fetch_sources(http, indico.sources, options)
     finally:
         if own_client:
             http.close()
