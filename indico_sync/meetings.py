@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 
 class MeetingType(enum.Enum):
-    """How people attend. Indico has no field for it: it is derived (see `detect_type`)."""
+    """How people attend. Indico has no field for it: `normalise.py` derives it from the
+    room, location and description (`_place`)."""
 
     ZOOM = "zoom"
     ONLINE = "online"
@@ -89,6 +90,11 @@ class Meeting:
     def key(self) -> str:
         """Identity across syncs: the event URL is unique across Indico instances."""
         return self.url
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The meeting's own zone (see `zone_or_utc`)."""
+        return zone_or_utc(self.timezone)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -181,3 +187,12 @@ def find_zone(name: str) -> ZoneInfo | None:
         return ZoneInfo(name)
     except (KeyError, ValueError, OSError):
         return None
+
+
+_UTC = ZoneInfo("UTC")
+
+
+def zone_or_utc(name: str) -> ZoneInfo:
+    """The zone called `name`; UTC when there is none (bad data), the one fallback
+    every stage uses for a meeting's zone."""
+    return find_zone(name) or _UTC

@@ -13,7 +13,7 @@ import pytest
 
 from indico_sync.errors import IndicoBadResponse
 from indico_sync.meetings import Meeting, MeetingType, Override, Status, apply_overrides
-from indico_sync.sync.normalise import detect_type, normalise_event, normalise_events, person_name
+from indico_sync.sync.normalise import normalise_event, normalise_events, person_name
 
 FIXTURES = Path(__file__).parent / "fixtures" / "indico"
 SOURCE = "http://127.0.0.1:8000/category/1"
@@ -165,6 +165,13 @@ def test_types_come_from_where_the_data_says() -> None:
     assert meetings["5"].type is MeetingType.ZOOM
     assert meetings["4"].type is MeetingType.IN_PERSON
     assert meetings["1"].type is None
+
+
+def detect_type(fields: dict[str, Any]) -> MeetingType | None:
+    """The type `normalise_event` derives for an event with these place fields."""
+    when = {"date": "2024-01-01", "time": "10:00:00", "tz": "UTC"}
+    event = {"id": "1", "url": "https://x.test/event/1/", "startDate": when, "endDate": when}
+    return normalise_event({**event, **fields}, source=SOURCE).type
 
 
 def test_hybrid_and_online_detection() -> None:

@@ -26,6 +26,7 @@ from indico_sync.meetings import (
     Talk,
     find_zone,
     sort_meetings,
+    zone_or_utc,
 )
 from indico_sync.untrusted import quote
 
@@ -93,8 +94,7 @@ def normalise_event(
 def _meeting(
     event: Mapping[str, Any], *, event_id: str, url: str, source: str, default: MeetingType | None
 ) -> Meeting:
-    zone_name = _text(event.get("timezone")) or "UTC"
-    zone = _zone(zone_name, fallback="UTC")
+    zone = zone_or_utc(_text(event.get("timezone")) or "UTC")
     start = _parse_datetime(event.get("startDate"))
     end = _parse_datetime(event.get("endDate"))
     if start is None or end is None:
@@ -116,7 +116,7 @@ def _meeting(
         title=title,
         start=start.astimezone(zone),
         end=end.astimezone(zone),
-        timezone=zone_name if zone.key == zone_name else "UTC",
+        timezone=zone.key,
         category=_clean(event.get("category")),
         category_id=category_id if isinstance(category_id, int) else None,
         type=meeting_type or default,
@@ -154,23 +154,16 @@ def normalise_talks(contributions: object, *, zone: ZoneInfo) -> tuple[Talk, ...
     return (*(talk for _, talk in scheduled), *unscheduled)
 
 
-def detect_type(event: Mapping[str, Any]) -> MeetingType | None:
-    """Zoom / Online / In person / Hybrid, from where the data really says it.
-
-    A videoconference shows up as a link or a word in room, location or description;
-    a physical place as a room or address that is not a link and not a VC word.
-    Returns None when the data says nothing (the config's default applies).
-    """
-    room = _text(event.get("roomFullname")) or _text(event.get("room"))
-    location = _text(event.get("location"))
-    return _place(room, location, _text(event.get("address")), _text(event.get("description")))[0]
-
-
 @functools.lru_cache(maxsize=256)
 def _place(
     room: str, location: str, address: str, description: str
 ) -> tuple[MeetingType | None, str]:
-    """The meeting type (see `detect_type`) and the location line (see `_location_line`).
+    """The meeting type and the location line (see `_location_line`).
+
+    Zoom / Online / In person / Hybrid, from where the data really says it: a
+    videoconference shows up as a link or a word in room, location or description; a
+    physical place as a room or address that is not a link and not a VC word. The type
+    is None when the data says nothing (the config's default applies).
 
     A category's meetings mostly share their room, venue and description, hence the cache.
     """
@@ -326,18 +319,16 @@ def _aware(date: object, time: object, tz: object) -> datetime:
     parsed = datetime.fromisoformat(f"{date}T{time}")
     if not YEARS[0] <= parsed.year <= YEARS[1]:  # also: no zone conversion can overflow
         raise ValueError(f"year {parsed.year} is not from {YEARS[0]} to {YEARS[1]}")
-    zone = _zone(str(tz), fallback=None)
+    zone = _zone(str(tz))
     return datetime.combine(parsed, parsed.time(), zone)  # parsed.replace(tzinfo=zone), 5x faster
 
 
 @functools.lru_cache(maxsize=64)
-def _zone(name: str, *, fallback: str | None) -> ZoneInfo:
+def _zone(name: str) -> ZoneInfo:
     zone = find_zone(name)
-    if zone is not None:
-        return zone
-    if fallback is None:
+    if zone is None:
         raise ValueError(f"unknown time zone {name!r}")
-    return ZoneInfo(fallback)
+    return zone
 
 
 def _text(value: object) -> str:
