@@ -21,7 +21,7 @@ import yaml
 
 from indico_sync.errors import ContentError
 from indico_sync.liquid import fill_liquid
-from indico_sync.untrusted import ALIAS_HINT, first_alias, quote
+from indico_sync.untrusted import ALIAS_HINT, first_alias, one_line, quote
 
 if TYPE_CHECKING:
     from markdown import Markdown
@@ -140,7 +140,7 @@ def split_front_matter(text: str, *, where: Path) -> tuple[dict[str, Any], str, 
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 2}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or " ".join(str(exc).split())
+        problem = getattr(exc, "problem", None) or one_line(exc)
         raise ContentError(f"{where}{line}: front matter is not valid YAML: {problem}") from exc
     if meta is None:
         meta = {}

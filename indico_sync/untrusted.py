@@ -44,6 +44,15 @@ def one_line(value: object) -> str:
     return " ".join(str(value).split())
 
 
+def clean_text(text: object) -> str:
+    """Text with whitespace collapsed (Indico titles may carry newlines and tabs), or ""."""
+    if not isinstance(text, str):
+        return ""
+    if "  " not in text and "\n" not in text and "\t" not in text and "\r" not in text:
+        return text.strip()  # the usual case, without splitting
+    return " ".join(text.split())
+
+
 def plural(count: int, noun: str) -> str:
     """'1 meeting', '2 meetings', '0 files': every count printed to a person."""
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

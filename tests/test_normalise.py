@@ -13,7 +13,8 @@ import pytest
 
 from indico_sync.errors import IndicoBadResponse
 from indico_sync.meetings import Meeting, MeetingType, Override, Status, apply_overrides
-from indico_sync.sync.normalise import normalise_event, normalise_events, person_name
+from indico_sync.sync.normalise import normalise_event, normalise_events
+from indico_sync.sync.people import person_name
 
 FIXTURES = Path(__file__).parent / "fixtures" / "indico"
 SOURCE = "http://127.0.0.1:8000/category/1"
