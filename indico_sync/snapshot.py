@@ -89,7 +89,7 @@ def load_snapshot_file(source_dir: Path) -> Snapshot:
 
 def load_published(source_dir: Path, indico: IndicoConfig) -> Snapshot:
     """The stored file with the meetings as the site shows them: the protected-meetings
-    policy and the overrides applied (again: the config may have changed since the sync).
+    policy and the overrides applied again (the config may have changed since the sync).
 
     Warns, one line each, about overrides that match no stored meeting.
     """

@@ -81,6 +81,9 @@ def sync(
         merged = merge_meetings(
             stored, fetched, window=(window.start, window.end), zone=config.timezone
         )
+        # Here so what must not be published (protected details, hidden events) is never
+        # stored in git; `snapshot.load_published` applies both again at build, for a
+        # config changed since this sync.
         merged = apply_overrides(
             protect_meetings(merged, config.indico.protected), config.indico.overrides
         )
