@@ -1,6 +1,6 @@
 """The Meeting record: one Indico event as the site needs it.
 
-Records only; normalising Indico's JSON into them is `normalise.py`, storing them
+Records only; normalising Indico's JSON into them is `sync/normalise.py`, storing them
 `snapshot.py`, showing them `site.py`.
 """
 
@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 
 class MeetingType(enum.Enum):
-    """How people attend. Indico has no field for it: `normalise.py` derives it from the
-    room, location and description (`_place`)."""
+    """How people attend. Indico has no field for it: `sync/places.py` derives it from the
+    room, location and description (`normalise_place`)."""
 
     ZOOM = "zoom"
     ONLINE = "online"
