@@ -4,13 +4,12 @@ Indico's JSON is untrusted: every field is read with a type check, and a missing
 odd field degrades to an empty value rather than a crash. Only names and affiliations
 of people are kept: no e-mails, e-mail hashes, creators or internal ids.
 
-A category export holds thousands of events whose talks, people and places repeat, so
-the pure helpers behind them are memoised (bounded `lru_cache`s of immutable values).
+A category export holds thousands of events whose places repeat: `normalise_place` is
+memoised (a bounded `lru_cache` of immutable values; see the README's speed tricks).
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -182,7 +181,6 @@ def _aware(date: object, time: object, tz: object) -> datetime:
     return datetime.combine(parsed, parsed.time(), zone)  # parsed.replace(tzinfo=zone), 5x faster
 
 
-@functools.lru_cache(maxsize=64)
 def _zone(name: str) -> ZoneInfo:
     zone = find_zone(name)
     if zone is None:

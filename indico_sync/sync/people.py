@@ -7,7 +7,6 @@ titles those put in front.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -20,21 +19,11 @@ def normalise_people(people: object) -> tuple[Person, ...]:
     """Named people (see `person_name`), in Indico's order."""
     if not isinstance(people, list):
         return ()
-    names = []
-    for person in people:
-        if isinstance(person, dict) and (name := person_name(person)):
-            names.append((name, clean_text(person.get("affiliation"))))
-    return _persons(tuple(names))
-
-
-@functools.lru_cache(maxsize=4096)
-def _persons(names: tuple[tuple[str, str], ...]) -> tuple[Person, ...]:
-    """The same people speak at many meetings: their (immutable) records are shared.
-
-    Fewer long-lived objects also means fewer full garbage collections, each of which
-    visits every object in the process, the caller's parsed JSON included.
-    """
-    return tuple(Person(name=name, affiliation=affiliation) for name, affiliation in names)
+    return tuple(
+        Person(name=name, affiliation=clean_text(person.get("affiliation")))
+        for person in people
+        if isinstance(person, dict) and (name := person_name(person))
+    )
 
 
 def person_name(person: Mapping[str, Any]) -> str:

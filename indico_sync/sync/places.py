@@ -70,20 +70,10 @@ def _meeting_type(virtual: MeetingType | None, physical: bool) -> MeetingType | 
 
 
 def _vc_type(text: str, pattern: re.Pattern[str]) -> MeetingType | None:
-    if not _has_vc_hint(text.lower()):
-        return None  # a cheap test first: most text names no videoconference at all
     match = pattern.search(text)
     if match is None:
         return None
     return MeetingType.ZOOM if match.lastgroup == "zoom" else MeetingType.ONLINE
-
-
-def _has_vc_hint(text: str) -> bool:
-    return (
-        "zoom" in text or "teams" in text or "meet." in text or "webex" in text
-        or "vidyo" in text or "jit" in text or "bigblue" in text or "skype" in text
-        or "online" in text or "virtual" in text or "video" in text or "remote" in text
-    )  # fmt: skip
 
 
 def _location_line(venue: str, room: str) -> str:
@@ -103,11 +93,6 @@ def normalise_status(label: object, title: str) -> tuple[Status, str, str]:
                 return Status.POSTPONED, text, message
             return Status.CANCELLED, text or "Cancelled", message
         return Status.SCHEDULED, text, message
-    # A cheap test first. casefold() turns every character that re.IGNORECASE lets stand
-    # for a letter of these words into that letter, so no title the pattern matches is lost.
-    folded = title.casefold()
-    if "cancel" not in folded and "postponed" not in folded:
-        return Status.SCHEDULED, "", ""
     match = _NOT_HAPPENING.search(title)
     if match is None:
         return Status.SCHEDULED, "", ""
