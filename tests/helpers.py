@@ -14,6 +14,14 @@ TEMPLATES = REPO / "templates"
 # The example site (a copy of site_src/ as first shipped). Tests read this, never the
 # repository's own site_src/, which every group replaces with its own config, pages and snapshot.
 EXAMPLE_SITE = REPO / "tests" / "fixtures" / "site"
+# The `indico:` section of a test config: one category on the respx-mocked 127.0.0.1.
+LOCAL_INDICO = """\
+indico:
+  sources:
+    - url: http://127.0.0.1:8000
+      category: 1
+  retries: 0
+"""
 
 
 def meeting(event: int, start: datetime, hours: float = 1, **changes: Any) -> Meeting:

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 import respx
+from helpers import LOCAL_INDICO
 
 from indico_sync.cli import EXIT_ERROR, EXIT_OK, EXIT_SYNC_FAILED, main
 from indico_sync.snapshot import SNAPSHOT_PATH, load_snapshot_file, render_snapshot
@@ -41,16 +42,7 @@ SECRETS = (
     "Confidential slides",
     "secret minutes",
 )
-CONFIG = """\
-title: Test WG
-url: https://wg.example.org
-timezone: Europe/Zurich
-indico:
-  sources:
-    - url: http://127.0.0.1:8000
-      category: 1
-  retries: 0
-"""
+CONFIG = "title: Test WG\nurl: https://wg.example.org\ntimezone: Europe/Zurich\n" + LOCAL_INDICO
 INDEX = "---\nlayout: home\ntitle: Home\n---\n# Meetings\n\n{% include meetings.html %}\n"
 
 

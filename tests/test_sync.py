@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 import respx
+from helpers import LOCAL_INDICO
 
 from indico_sync.errors import IndicoAuthError, IndicoHTTPError, SyncRefused
 from indico_sync.snapshot import SNAPSHOT_PATH, load_snapshot, load_snapshot_file
@@ -19,17 +20,11 @@ FIXTURES = Path(__file__).parent / "fixtures" / "indico"
 EXPORT = "http://127.0.0.1:8000/export/categ/1.json"
 TODAY = date(2026, 11, 22)
 TOKEN = "indp_" + "s3cr3t" * 7
-CONFIG = """\
-title: Test WG
-timezone: Europe/Zurich
-indico:
-  sources:
-    - url: http://127.0.0.1:8000
-      category: 1
-  retries: 0
-  past_days: 400
-  future_days: 100
-"""
+CONFIG = (
+    "title: Test WG\ntimezone: Europe/Zurich\n"
+    + LOCAL_INDICO
+    + "  past_days: 400\n  future_days: 100\n"
+)
 
 
 def body(name: str) -> bytes:
