@@ -16,6 +16,7 @@ from indico_sync.untrusted import (
     is_loopback,
     is_web_url,
     load_regular,
+    plural,
     quote,
 )
 
@@ -105,3 +106,8 @@ def test_load_regular_refuses_a_file_over_the_limit(tmp_path: Path) -> None:
     (tmp_path / "big").write_bytes(b"x" * (3 * 2**20))
     with pytest.raises(ValueError, match="3 MB, over the 2 MB limit"):
         load_regular(tmp_path / "big", limit=2 * 2**20)
+
+
+def test_counts_are_pluralised() -> None:
+    """'1 meeting', never '1 meetings'; zero and many take the plural."""
+    assert [plural(n, "meeting") for n in (0, 1, 2)] == ["0 meetings", "1 meeting", "2 meetings"]
