@@ -168,7 +168,7 @@ def test_types_come_from_where_the_data_says() -> None:
     assert meetings["1"].type is None
 
 
-def detect_type(fields: dict[str, Any]) -> MeetingType | None:
+def type_of(fields: dict[str, Any]) -> MeetingType | None:
     """The type `normalise_event` derives for an event with these place fields."""
     when = {"date": "2024-01-01", "time": "10:00:00", "tz": "UTC"}
     event = {"id": "1", "url": "https://x.test/event/1/", "startDate": when, "endDate": when}
@@ -178,10 +178,10 @@ def detect_type(fields: dict[str, Any]) -> MeetingType | None:
 def test_hybrid_and_online_detection() -> None:
     """A room plus a VC link is Hybrid; a Teams link alone is Online."""
     hybrid = {"room": "Salle Dirac", "description": '<a href="https://cern.zoom.us/j/1">z</a>'}
-    assert detect_type(hybrid) is MeetingType.HYBRID
+    assert type_of(hybrid) is MeetingType.HYBRID
     online = {"location": "", "description": "https://teams.microsoft.com/l/meetup-join/x"}
-    assert detect_type(online) is MeetingType.ONLINE
-    assert detect_type({"location": "Videoconference"}) is MeetingType.ONLINE
+    assert type_of(online) is MeetingType.ONLINE
+    assert type_of({"location": "Videoconference"}) is MeetingType.ONLINE
 
 
 def test_default_type_applies_only_when_nothing_is_detected() -> None:
