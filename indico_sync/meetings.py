@@ -7,9 +7,11 @@ Records only; normalising Indico's JSON into them is `sync/normalise.py`, storin
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 
@@ -57,11 +59,45 @@ class Person:
     affiliation: str = ""
 
 
+class MaterialKind(enum.Enum):
+    """How a material is shown: derived from its type, URL and titles by the sync."""
+
+    SLIDES = "slides"
+    RECORDING = "recording"
+    MINUTES = "minutes"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Material:
+    """One public attachment of a meeting or talk: a file or a link."""
+
+    title: str  # plain text, escaped wherever it is shown
+    url: str  # http(s) only: a link's link_url, a file's download_url
+    kind: MaterialKind
+    link: bool = False  # an Indico link (True) or a file (False)
+    folder: str = ""  # the folder's title; "" for the default folder
+    filename: str = ""  # files only
+    content_type: str = ""  # files only
+    size: int | None = None  # files only, in bytes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Minutes:
+    """Indico's note of a meeting or talk."""
+
+    html: str  # sanitised by the sync, as descriptions are
+    url: str = ""  # the note's page on Indico (http(s)), or ""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Talk:
     title: str
     speakers: tuple[Person, ...] = ()
     start: datetime | None = None
+    end: datetime | None = None
+    materials: tuple[Material, ...] = ()
+    minutes: Minutes | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -85,11 +121,21 @@ class Meeting:
     description: str = ""
     protected: bool = False
     talks: tuple[Talk, ...] = ()
+    materials: tuple[Material, ...] = ()  # the event's own, not its talks'
+    minutes: Minutes | None = None
 
     @property
     def key(self) -> str:
         """Identity across syncs: the event URL is unique across Indico instances."""
         return self.url
+
+    @property
+    def page_slug(self) -> str:
+        """The meeting page's folder under `meetings/`: the Indico host and the event id,
+        e.g. `indico-cern-ch-1500003`. Stable when the title or date changes in Indico,
+        unique across sources (event ids are unique per Indico server)."""
+        host = urlsplit(self.url).netloc.lower() or "indico"
+        return re.sub(r"[^a-z0-9]+", "-", f"{host}-{self.id}".lower()).strip("-")
 
     @property
     def zone(self) -> ZoneInfo:
@@ -153,9 +199,18 @@ def protect_meetings(meetings: Iterable[Meeting], policy: Protection) -> list[Me
 
 def title_only(meeting: Meeting) -> Meeting:
     """A protected meeting as the public may see it (see `protect_meetings`)."""
-    if not (meeting.talks or meeting.description or meeting.location or meeting.type):
+    if not (
+        meeting.talks
+        or meeting.description
+        or meeting.location
+        or meeting.type
+        or meeting.materials
+        or meeting.minutes
+    ):
         return meeting  # already bare: the common case, without a copy
-    return replace(meeting, type=None, location="", description="", talks=())
+    return replace(
+        meeting, type=None, location="", description="", talks=(), materials=(), minutes=None
+    )
 
 
 def unmatched_overrides(
