@@ -22,7 +22,7 @@ from indico_sync import __version__
 from indico_sync.errors import describe
 
 if TYPE_CHECKING:
-    from indico_sync.build import BuildResult
+    from indico_sync.site.build import BuildResult
     from indico_sync.sync import SyncResult
 
 EXIT_OK = 0
@@ -162,7 +162,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from indico_sync.build import build, resolve_now
+    from indico_sync.site.build import build, resolve_now
 
     now = resolve_now(args.now, os.environ)
     result = build(args.source, args.out, templates=args.templates, now=now)
@@ -177,7 +177,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     Checked first, so a sync never runs for nothing: the config and the output folder
     (both exit 1). A snapshot the sync cannot read cannot be built from either: exit 1.
     """
-    from indico_sync.build import check_output
+    from indico_sync.site.build import check_output
     from indico_sync.config import load_config
     from indico_sync.errors import SnapshotError
 
@@ -200,7 +200,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from indico_sync.build import check, resolve_now
+    from indico_sync.site.build import check, resolve_now
 
     result = check(args.source, templates=args.templates, now=resolve_now(args.now, os.environ))
     print(f"ok: {_counts(result)}")
@@ -208,8 +208,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from indico_sync.build import resolve_now
-    from indico_sync.serve import serve
+    from indico_sync.site.build import resolve_now
+    from indico_sync.site.serve import serve
 
     now = resolve_now(args.now, os.environ)
     serve(args.source, args.out, templates=args.templates, now=now, host=args.host, port=args.port)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from helpers import meeting
 
-from indico_sync.agenda import (
+from indico_sync.site.agenda import (
     build_agenda,
     build_row,
     format_days,

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from helpers import EXAMPLE_SITE
 
-from indico_sync.build import (
+from indico_sync.site.build import (
     SPLIT_PAGES,
     Background,
     BuildResult,

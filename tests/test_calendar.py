@@ -1,4 +1,4 @@
-"""indico_sync.calendar: the meetings as an RFC 5545 calendar, checked by parsing it back."""
+"""indico_sync.site.calendar: the meetings as an RFC 5545 calendar, checked by parsing it back."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from icalendar import Calendar, Event
 
 from indico_sync import __version__
-from indico_sync.calendar import (
+from indico_sync.site.calendar import (
     _PREFIX,
     _STATUS,
     _fold,

@@ -13,9 +13,9 @@ from helpers import EXAMPLE_SITE, alias_bomb
 
 from indico_sync.config import load_config
 from indico_sync.errors import ContentError
-from indico_sync.liquid import include_marker
-from indico_sync.markup import new_markdown
-from indico_sync.pages import (
+from indico_sync.site.liquid import include_marker
+from indico_sync.site.markup import new_markdown
+from indico_sync.site.pages import (
     Page,
     SiteFiles,
     SourceFile,

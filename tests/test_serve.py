@@ -13,7 +13,7 @@ import pytest
 from helpers import EXAMPLE_SITE, TEMPLATES
 
 from indico_sync.errors import IndicoSyncError
-from indico_sync.serve import snapshot_mtimes, start_preview
+from indico_sync.site.serve import snapshot_mtimes, start_preview
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
 

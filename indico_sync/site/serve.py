@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from indico_sync.build import build
+from indico_sync.site.build import build
 from indico_sync.config import load_config
 from indico_sync.errors import IndicoSyncError
 

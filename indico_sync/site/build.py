@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from indico_sync.cache import (
+from indico_sync.site.cache import (
     Manifest,
     fingerprint,
     is_fresh,
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
     from indico_sync.config import Config
     from indico_sync.meetings import Meeting
-    from indico_sync.pages import Page, SiteFiles, SourceFile
+    from indico_sync.site.pages import Page, SiteFiles, SourceFile
 
 # The rendering pipeline (Jinja, Markdown, icalendar, YAML) is imported where it is
 # used, not here: a rebuild with nothing to do then costs little more than start-up.
@@ -139,7 +139,7 @@ def _in_memory(
         pages = _parse_pages(sources[:split], config)
         pages += pickle.loads(helper.next())  # noqa: S301  # our own child's bytes
 
-        from indico_sync.site import render_site
+        from indico_sync.site.render import render_site
 
         files = render_site(
             config=config,
@@ -159,7 +159,7 @@ def _in_memory(
 
 
 def _parse_pages(sources: Sequence[SourceFile], config: Config) -> list[Page]:
-    from indico_sync.pages import parse_sources
+    from indico_sync.site.pages import parse_sources
 
     zone = config.timezone or UTC
     return parse_sources(sources, site=config.site, baseurl=config.baseurl, zone=zone)
@@ -170,7 +170,7 @@ def _pickled_pages(sources: Sequence[SourceFile], config: Config) -> bytes:
 
 
 def _calendar(config: Config, meetings: Sequence[Meeting]) -> bytes:
-    from indico_sync.calendar import render_meetings_calendar
+    from indico_sync.site.calendar import render_meetings_calendar
 
     return render_meetings_calendar(config, meetings)
 
@@ -337,7 +337,7 @@ def load_assets(folder: Path) -> dict[str, bytes]:
 def load_site_files(source: Path, *, skip: Path | None = None) -> SiteFiles:
     """Pages, posts and files to copy. `_*` and `.*` entries are not published, and
     `skip` (the output folder, when it lies inside the source) is never read."""
-    from indico_sync.pages import MARKDOWN_SUFFIXES, POSTS, SiteFiles, SourceFile
+    from indico_sync.site.pages import MARKDOWN_SUFFIXES, POSTS, SiteFiles, SourceFile
 
     if not source.is_dir():
         raise ContentError(f"{source}: not a folder (is --source the site folder?)")

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from indico_sync.errors import ContentError
-from indico_sync.liquid import fill_liquid
+from indico_sync.site.liquid import fill_liquid
 from indico_sync.untrusted import ALIAS_HINT, first_alias, quote
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ def parse_sources(
     Markdown is loaded here, not at the top: a build forks its helper process before
     loading it, so each process loads only what it uses.
     """
-    from indico_sync.markup import new_markdown
+    from indico_sync.site.markup import new_markdown
 
     md = new_markdown()
     pages = (parse_page(f, site=site, baseurl=baseurl, zone=zone, md=md) for f in sources)
