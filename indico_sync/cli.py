@@ -177,9 +177,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     Checked first, so a sync never runs for nothing: the config and the output folder
     (both exit 1). A snapshot the sync cannot read cannot be built from either: exit 1.
     """
-    from indico_sync.site.build import check_output
     from indico_sync.config import load_config
     from indico_sync.errors import SnapshotError
+    from indico_sync.site.build import check_output
 
     load_config(args.source)
     check_output(args.source, args.out, templates=args.templates)

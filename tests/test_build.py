@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from helpers import EXAMPLE_SITE
 
+from indico_sync.errors import ConfigError, ContentError, RenderError, SnapshotError
 from indico_sync.site.build import (
     SPLIT_PAGES,
     Background,
@@ -25,7 +26,6 @@ from indico_sync.site.build import (
     load_site_files,
     resolve_now,
 )
-from indico_sync.errors import ConfigError, ContentError, RenderError, SnapshotError
 from indico_sync.writer import MARKER
 
 ROOT = Path(__file__).parent.parent

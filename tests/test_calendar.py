@@ -14,6 +14,7 @@ import pytest
 from icalendar import Calendar, Event
 
 from indico_sync import __version__
+from indico_sync.meetings import Meeting, MeetingType, Person, Status, Talk
 from indico_sync.site.calendar import (
     _PREFIX,
     _STATUS,
@@ -27,7 +28,6 @@ from indico_sync.site.calendar import (
     render_calendar,
     write_event,
 )
-from indico_sync.meetings import Meeting, MeetingType, Person, Status, Talk
 from indico_sync.untrusted import is_web_url
 
 ZURICH = ZoneInfo("Europe/Zurich")

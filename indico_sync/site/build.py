@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
+from indico_sync.errors import ConfigError, ContentError, IndicoSyncError, RenderError
 from indico_sync.site.cache import (
     Manifest,
     fingerprint,
@@ -32,7 +33,6 @@ from indico_sync.site.cache import (
     output_state,
     render_manifest,
 )
-from indico_sync.errors import ConfigError, ContentError, IndicoSyncError, RenderError
 from indico_sync.untrusted import load_regular
 from indico_sync.writer import check_output_folder, write_site, write_text
 

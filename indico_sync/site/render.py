@@ -19,12 +19,12 @@ from datetime import UTC, datetime
 from jinja2 import Environment, TemplateError, TemplateNotFound, TemplateSyntaxError
 from markupsafe import Markup, escape
 
-from indico_sync.site.agenda import build_agenda, format_day, format_time
 from indico_sync.config import Config
 from indico_sync.errors import ContentError, RenderError
+from indico_sync.meetings import Meeting
+from indico_sync.site.agenda import build_agenda, format_day, format_time
 from indico_sync.site.feeds import FeedEntry, render_atom, render_robots, render_sitemap
 from indico_sync.site.liquid import include_marker
-from indico_sync.meetings import Meeting
 from indico_sync.site.pages import Page, excerpt, prefix_root_links, url_to_path
 
 MEETINGS_MARKER = include_marker("meetings.html")

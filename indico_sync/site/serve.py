@@ -19,9 +19,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from indico_sync.site.build import build
 from indico_sync.config import load_config
 from indico_sync.errors import IndicoSyncError
+from indico_sync.site.build import build
 
 log = logging.getLogger(__name__)
 
