@@ -1,6 +1,6 @@
 """Pages and news posts: YAML front matter + Markdown, as Jekyll reads them.
 
-Pure: the files' text comes in (`build.load_site_files` reads the folder), `Page`
+Pure: the files' text comes in (`sources.load_site_files` reads the folder), `Page`
 records go out. `parse_page` splits and validates the front matter (unknown keys are
 kept in `extra`), has `liquid.py` fill `{{ site.x }}` and mark `{% include NAME %}`
 before Markdown runs, as Jekyll's Liquid does, and prefixes root-relative links with
@@ -75,13 +75,6 @@ class Page:
     @property
     def is_post(self) -> bool:
         return self.date is not None
-
-
-def parse_pages(
-    files: SiteFiles, *, site: Mapping[str, Any], baseurl: str, zone: tzinfo
-) -> list[Page]:
-    """Every page and post, in that order."""
-    return parse_sources((*files.pages, *files.posts), site=site, baseurl=baseurl, zone=zone)
 
 
 def parse_sources(
