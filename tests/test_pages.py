@@ -13,18 +13,16 @@ from helpers import EXAMPLE_SITE, alias_bomb
 
 from indico_sync.config import load_config
 from indico_sync.errors import ContentError
+from indico_sync.site.links import excerpt, prefix_root_links, url_to_path
 from indico_sync.site.liquid import include_marker
 from indico_sync.site.markup import new_markdown
 from indico_sync.site.pages import (
     Page,
     SourceFile,
     check_permalink,
-    excerpt,
     parse_page,
     parse_sources,
-    prefix_root_links,
     split_front_matter,
-    url_to_path,
 )
 
 ZURICH = ZoneInfo("Europe/Zurich")
