@@ -1,17 +1,23 @@
 """The second core: a forked child makes some of the build's bytes while this process makes more.
 
 Fork, not spawn: the child starts with the parent's loaded config, pages and meetings, so
-nothing is pickled on the way in; only the results (bytes) come back through a pipe.
+nothing is pickled on the way in; only the results (bytes) come back, through a
+`multiprocessing` pipe. `multiprocessing` is imported only when a child is started.
 """
 
 from __future__ import annotations
 
 import gc
 import os
-import signal
 import threading
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.context import ForkProcess
+
+Work = Callable[[], bytes]
 
 
 class Background:
@@ -23,26 +29,26 @@ class Background:
     running, when forking is unsafe) every work is simply done in `next()`.
     """
 
-    def __init__(self, works: Sequence[Callable[[], bytes]]) -> None:
+    def __init__(self, works: Sequence[Work]) -> None:
         self.works = list(works)
         self.delivered = 0
         self.pid = 0
-        self.reaped = False
+        self.child: ForkProcess | None = None
         if not hasattr(os, "fork") or threading.active_count() > 1:
             return
-        read_end, write_end = os.pipe()
-        self.pid = os.fork()
-        if self.pid == 0:
-            os.close(read_end)
-            gc.disable()  # a short-lived child: collecting would only copy shared pages
-            _child(self.works, write_end)
-        os.close(write_end)
-        self.pipe = os.fdopen(read_end, "rb")
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        self.pipe, sending = context.Pipe(duplex=False)
+        self.child = context.Process(target=_make, args=(self.works, sending), daemon=True)
+        self.child.start()
+        self.pid = self.child.pid or 0
+        sending.close()
 
     def next(self) -> bytes:
         work = self.works[self.delivered]
         self.delivered += 1
-        if self.pid and not self.reaped:
+        if self.child is not None:
             data = self._receive()
             if self.delivered == len(self.works) or data is None:
                 self._reap()
@@ -52,37 +58,29 @@ class Background:
 
     def cancel(self) -> None:
         """Stop and reap the child if it has results nobody asked for."""
-        if self.pid and not self.reaped:
-            os.kill(self.pid, signal.SIGKILL)
+        if self.child is not None:
+            self.child.kill()
             self._reap()
 
     def _receive(self) -> bytes | None:
-        """The next result from the pipe, or None if the child failed before sending it."""
-        header = self.pipe.read(_SIZE)
-        if len(header) < _SIZE:
+        """The next result, or None if the child failed before sending it."""
+        try:
+            return self.pipe.recv_bytes()
+        except EOFError:
             return None
-        size = int.from_bytes(header, "big")
-        data = self.pipe.read(size)
-        return data if len(data) == size else None
 
     def _reap(self) -> None:
-        self.reaped = True
+        assert self.child is not None
         self.pipe.close()
-        os.waitpid(self.pid, 0)
+        self.child.join()
+        self.child = None
 
 
-_SIZE = 8  # bytes of the length that precedes each result in the pipe
-
-
-def _child(works: Sequence[Callable[[], bytes]], write_end: int) -> NoReturn:
-    status = 1
+def _make(works: Sequence[Work], pipe: Connection) -> None:
+    """The child: send each result until one fails; the parent redoes that one and raises."""
+    gc.disable()  # a short-lived child: collecting would only copy shared pages
     try:
-        with os.fdopen(write_end, "wb") as pipe:
-            for work in works:
-                data = work()
-                pipe.write(len(data).to_bytes(_SIZE, "big"))
-                pipe.write(data)
-                pipe.flush()
-        status = 0
-    finally:
-        os._exit(status)  # never return into the parent's code, never run its exit hooks
+        for work in works:
+            pipe.send_bytes(work())
+    except Exception:  # not lost: the parent runs this work again and raises the error
+        raise SystemExit(1) from None  # an exit status, not a traceback on stderr
