@@ -5,9 +5,9 @@ out, split into upcoming (soonest first) and past (newest first), with the next
 meeting picked out. Dates are in the site's zone (or the event's own) with the
 abbreviation the tz database gives for that very day, so the templates only loop.
 Indico text stays plain strings for the templates to escape; only descriptions,
-after the nh3 sanitiser, are marked safe. Separate from `site.py` because turning
+after the nh3 sanitiser, are marked safe. Separate from `render.py` because turning
 Indico data into display strings is its own stage, tested with plain data, while
-`site.py` assembles pages, feeds and files around it.
+`render.py` assembles pages, feeds and files around it.
 """
 
 from __future__ import annotations
