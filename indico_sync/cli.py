@@ -11,24 +11,27 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import NoReturn
 
 from indico_sync import __version__
+from indico_sync.commands import (
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_SYNC_FAILED,
+    EXIT_USAGE,
+    cmd_build,
+    cmd_check,
+    cmd_run,
+    cmd_serve,
+    cmd_sync,
+    token,
+)
 from indico_sync.errors import describe
 
-if TYPE_CHECKING:
-    from indico_sync.build import BuildResult
-    from indico_sync.sync import SyncResult
-
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-EXIT_SYNC_FAILED = 3
+__all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_SYNC_FAILED", "EXIT_USAGE", "main", "parse_args"]
 COMMANDS = ("run", "sync", "build", "check", "serve")
 
 log = logging.getLogger("indico_sync")
@@ -45,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:  # the boundary: no traceback unless -v
         log.debug("traceback", exc_info=True)
-        print(f"error: {describe(exc, hide=_token() or '')}", file=sys.stderr)
+        print(f"error: {describe(exc, hide=token() or '')}", file=sys.stderr)
         return EXIT_ERROR
 
 
@@ -59,7 +62,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     The command is the first argument that is neither an option nor an option's value,
     wherever it stands; it is moved to the front for argparse.
     """
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m indico_sync",
         description="Keep a working group's website in step with its Indico category.",
     )
@@ -88,6 +91,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args.verbose = getattr(args, "verbose", False)
     args.quiet = getattr(args, "quiet", False)
     return args
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, exiting with EXIT_USAGE on a usage error (the subcommands' parsers too)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
 def _command_position(argv: list[str]) -> int | None:
@@ -123,8 +134,8 @@ def _port(value: str) -> int:
     return port
 
 
-def _common_options() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+def _common_options() -> _Parser:
+    common = _Parser(add_help=False)
     common.add_argument("--source", type=Path, default=Path("site_src"), help="site folder")
     noise = common.add_mutually_exclusive_group()
     noise.add_argument("-v", "--verbose", action="store_true", help="debug output, tracebacks")
@@ -154,144 +165,6 @@ def _command_options(sub: argparse.ArgumentParser, name: str) -> None:
     if name == "serve":
         sub.add_argument("--port", type=_port, default=4000, help="default 4000, as Jekyll")
         sub.add_argument("--host", default="127.0.0.1")
-
-
-def cmd_sync(args: argparse.Namespace) -> int:
-    _report(_sync(args), file=args.report)
-    return EXIT_OK
-
-
-def cmd_build(args: argparse.Namespace) -> int:
-    from indico_sync.build import build, resolve_now
-
-    now = resolve_now(args.now, os.environ)
-    result = build(args.source, args.out, templates=args.templates, now=now)
-    done = f"{args.out} is up to date" if result.fresh else f"built {args.out}"
-    print(f"{done}: {_counts(result)}")
-    return EXIT_OK
-
-
-def cmd_run(args: argparse.Namespace) -> int:
-    """Sync, then build. A failed sync still builds from the last good snapshot.
-
-    Checked first, so a sync never runs for nothing: the config and the output folder
-    (both exit 1). A snapshot the sync cannot read cannot be built from either: exit 1.
-    """
-    from indico_sync.build import check_output
-    from indico_sync.config import load_config
-    from indico_sync.errors import SnapshotError
-
-    load_config(args.source)
-    check_output(args.source, args.out, templates=args.templates)
-    status = EXIT_OK
-    try:
-        _report(_sync(args), file=args.report)
-    except SnapshotError:
-        raise
-    except Exception as exc:  # any failed sync, even a bug in it: the last good site
-        if args.strict:
-            raise
-        log.debug("traceback", exc_info=True)
-        print(f"error: sync failed: {describe(exc, hide=_token() or '')}", file=sys.stderr)
-        print("warning: building the site from the last good snapshot", file=sys.stderr)
-        status = EXIT_SYNC_FAILED
-    cmd_build(args)
-    return status
-
-
-def cmd_check(args: argparse.Namespace) -> int:
-    from indico_sync.build import check, resolve_now
-
-    result = check(args.source, templates=args.templates, now=resolve_now(args.now, os.environ))
-    print(f"ok: {_counts(result)}")
-    return EXIT_OK
-
-
-def cmd_serve(args: argparse.Namespace) -> int:
-    from indico_sync.build import resolve_now
-    from indico_sync.serve import serve
-
-    now = resolve_now(args.now, os.environ)
-    serve(args.source, args.out, templates=args.templates, now=now, host=args.host, port=args.port)
-    return EXIT_OK
-
-
-def _sync(args: argparse.Namespace) -> SyncResult:
-    """Imported here: `build` alone never pays for loading httpx."""
-    from indico_sync.sync import sync
-
-    token = _token()
-    log.info("syncing %s (%s)", args.source, "with token" if token else "anonymous")
-    now = datetime.now(UTC)
-    return sync(
-        args.source,
-        token=token,
-        allow_removals=args.allow_removals,
-        today=now.date(),
-        now=now,
-    )
-
-
-def _token() -> str | None:
-    return os.environ.get("INDICO_TOKEN", "").strip() or None
-
-
-def _report(result: SyncResult, *, file: Path | None = None, limit: int = 50) -> None:
-    """What changed, one meeting per line (the first `limit`), on stdout; all of it,
-    under a commit-message subject line, to `file` when given.
-
-    Every line starts with `+`, `~`, `-`, `...` or `sync:`, and the Indico text in it
-    has no control characters (see `report.printable`), so it cannot start a workflow
-    command or close the code block the job summary puts it in.
-    """
-    from indico_sync.sync.report import report_lines
-
-    changes = result.changes
-    lines = report_lines(
-        changes.added, changes.updated, changes.previous, changes.removed, zone=result.zone
-    )
-    if lines:
-        print("\n".join(_first(lines, limit)))
-    state = f"wrote {result.path}" if result.written else f"{result.path} unchanged"
-    from indico_sync.untrusted import plural
-
-    print(f"sync: {changes.summary()}; {plural(result.meetings, 'meeting')}; {state}")
-    if file is not None:
-        _write_report(file, changes.summary() if changes else "no meeting changed", lines)
-
-
-def _counts(result: BuildResult) -> str:
-    from indico_sync.untrusted import plural
-
-    return ", ".join(
-        plural(n, noun)
-        for n, noun in (
-            (result.pages, "page"),
-            (result.meetings, "meeting"),
-            (result.files, "file"),
-        )
-    )
-
-
-def _first(lines: list[str], limit: int) -> list[str]:
-    return lines if len(lines) <= limit else [*lines[:limit], f"... and {len(lines) - limit} more"]
-
-
-def _write_report(file: Path, summary: str, lines: list[str]) -> None:
-    """The report as a commit message: a subject line, a blank line, the changes."""
-    from indico_sync.writer import write_text
-
-    text = f"Sync meetings from Indico: {summary}\n"
-    if lines:
-        text += "\n" + "\n".join(_first(lines, REPORT_LIMIT)) + "\n"
-    try:
-        write_text(file, text, durable=False)
-    except OSError as exc:
-        print(f"warning: cannot write the report {file}: {exc.strerror or exc}", file=sys.stderr)
-
-
-REPORT_LIMIT = 500
-"""Most meetings a report file lists (a first sync of a big category lists them all)."""
 
 
 def _setup_logging(verbose: bool, quiet: bool) -> None:

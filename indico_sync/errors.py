@@ -10,8 +10,9 @@
     ├── SnapshotError               the stored meetings file is not valid
     ├── SyncRefused                 the sync would drop too many stored meetings
     ├── ContentError                a page or post is malformed
-    └── RenderError                 a template or the output folder failed
-        └── OutputRefused           the output folder is not indico_sync's to replace
+    ├── RenderError                 a template or the output folder failed
+    │   └── OutputRefused           the output folder is not indico_sync's to replace
+    └── ServeError                  `serve` cannot listen on the given host and port
 
 Messages are one line and say what failed, where, and what to do. No message ever
 carries the Indico token. `describe` turns any exception, ours or not, into such a line.
@@ -64,6 +65,10 @@ class RenderError(IndicoSyncError):
 
 class OutputRefused(RenderError):
     """The output folder holds files indico_sync did not write, or sources; untouched."""
+
+
+class ServeError(IndicoSyncError):
+    """The preview server cannot start: the port is taken or the host is not this machine's."""
 
 
 EXPECTED = (OSError, UnicodeError, ValueError, RecursionError, MemoryError)

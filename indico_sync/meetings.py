@@ -1,7 +1,7 @@
 """The Meeting record: one Indico event as the site needs it.
 
 Records only; normalising Indico's JSON into them is `sync/normalise.py`, storing them
-`snapshot.py`, showing them `site.py`.
+`snapshot.py`, showing them `site/`.
 """
 
 from __future__ import annotations

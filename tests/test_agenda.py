@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from helpers import meeting
 
-from indico_sync.agenda import (
+from indico_sync.meetings import MeetingType, Person, Protection, Status, Talk, protect_meetings
+from indico_sync.site.agenda import (
     build_agenda,
     build_row,
     format_days,
@@ -17,7 +18,6 @@ from indico_sync.agenda import (
     sanitise,
     zone_note,
 )
-from indico_sync.meetings import MeetingType, Person, Protection, Status, Talk, protect_meetings
 
 ZURICH = ZoneInfo("Europe/Zurich")
 CHICAGO = ZoneInfo("America/Chicago")

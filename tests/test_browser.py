@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from indico_sync.build import build
+from indico_sync.site.build import build
 
 pytestmark = pytest.mark.browser
 

@@ -16,16 +16,11 @@ from pathlib import Path
 import pytest
 from helpers import EXAMPLE_SITE
 
-from indico_sync.build import (
-    SPLIT_PAGES,
-    Background,
-    BuildResult,
-    build,
-    check,
-    load_site_files,
-    resolve_now,
-)
+from indico_sync.commands import resolve_now
 from indico_sync.errors import ConfigError, ContentError, RenderError, SnapshotError
+from indico_sync.site.build import SPLIT_PAGES, BuildResult, build, check
+from indico_sync.site.sources import load_site_files
+from indico_sync.site.worker import Background
 from indico_sync.writer import MARKER
 
 ROOT = Path(__file__).parent.parent

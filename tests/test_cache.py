@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from helpers import EXAMPLE_SITE, TEMPLATES
 
-from indico_sync.build import build
-from indico_sync.cache import load_manifest, now_span
+from indico_sync.site.build import build
+from indico_sync.site.cache import load_manifest, now_span
 from indico_sync.snapshot import load_snapshot
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
@@ -68,7 +68,7 @@ def test_now_span_is_bounded_by_the_nearest_meeting_edges() -> None:
 def test_fingerprint_never_follows_a_link_or_reads_a_special_file(tmp_path: Path) -> None:
     """/dev/zero as site_src/zero.bin made the cache read until MemoryError; a FIFO would
     block. A link counts by its target's name, a FIFO by its type."""
-    from indico_sync.cache import fingerprint
+    from indico_sync.site.cache import fingerprint
 
     folder = tmp_path / "site_src"
     folder.mkdir()

@@ -1,4 +1,4 @@
-"""indico_sync.calendar: the meetings as an RFC 5545 calendar, checked by parsing it back."""
+"""indico_sync.site.calendar: the meetings as an RFC 5545 calendar, checked by parsing it back."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ import pytest
 from icalendar import Calendar, Event
 
 from indico_sync import __version__
-from indico_sync.calendar import (
+from indico_sync.meetings import Meeting, MeetingType, Person, Status, Talk
+from indico_sync.site.calendar import (
     _PREFIX,
     _STATUS,
     _fold,
@@ -23,11 +24,9 @@ from indico_sync.calendar import (
     build_location,
     event_uid,
     local_times,
-    meeting_zone,
     render_calendar,
     write_event,
 )
-from indico_sync.meetings import Meeting, MeetingType, Person, Status, Talk
 from indico_sync.untrusted import is_web_url
 
 ZURICH = ZoneInfo("Europe/Zurich")
@@ -323,7 +322,7 @@ def test_vtimezone_covers_the_local_new_year() -> None:
 
 def icalendar_event(m: Meeting) -> bytes:
     """The reference: the same VEVENT built and serialised by the icalendar library."""
-    zone = meeting_zone(m)
+    zone = m.zone
     start, end = local_times(m, zone)
     event = Event.new(
         uid=event_uid(m.url, m.id),

@@ -1,4 +1,4 @@
-"""indico_sync.feeds: Atom feed, sitemap and robots.txt, checked by parsing them back."""
+"""indico_sync.site.feeds: Atom feed, sitemap and robots.txt, checked by parsing them back."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from indico_sync.errors import RenderError
-from indico_sync.feeds import FeedEntry, render_atom, render_robots, render_sitemap
+from indico_sync.site.feeds import FeedEntry, render_atom, render_robots, render_sitemap
 
 A = "{http://www.w3.org/2005/Atom}"
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"

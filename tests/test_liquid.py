@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from indico_sync.errors import ContentError
-from indico_sync.liquid import fill_liquid
+from indico_sync.site.liquid import fill_liquid
 
 
 def test_fill_liquid_counts_lines_across_multi_line_tags() -> None:

@@ -13,19 +13,16 @@ from helpers import EXAMPLE_SITE, alias_bomb
 
 from indico_sync.config import load_config
 from indico_sync.errors import ContentError
-from indico_sync.liquid import include_marker
-from indico_sync.markup import new_markdown
-from indico_sync.pages import (
+from indico_sync.site.links import excerpt, prefix_root_links, url_to_path
+from indico_sync.site.liquid import include_marker
+from indico_sync.site.markup import new_markdown
+from indico_sync.site.pages import (
     Page,
-    SiteFiles,
     SourceFile,
     check_permalink,
-    excerpt,
     parse_page,
-    parse_pages,
-    prefix_root_links,
+    parse_sources,
     split_front_matter,
-    url_to_path,
 )
 
 ZURICH = ZoneInfo("Europe/Zurich")
@@ -150,14 +147,13 @@ def test_drafts_are_left_out() -> None:
     assert parse_page(file, site={}, baseurl="", zone=UTC, md=new_markdown()) is None
 
 
-def test_parse_pages_reads_pages_then_posts_with_one_markdown() -> None:
+def test_parse_sources_reads_pages_then_posts_with_one_markdown() -> None:
     """Heading ids start afresh on every page: Markdown is reset in between."""
-    files = SiteFiles(
-        pages=(SourceFile(path=Path("a.md"), name="a.md", text="## Intro\n"),),
-        posts=(SourceFile(path=Path("p.md"), name="_posts/2026-01-02-p.md", text="## Intro\n"),),
-        static={},
+    files = (
+        SourceFile(path=Path("a.md"), name="a.md", text="## Intro\n"),
+        SourceFile(path=Path("p.md"), name="_posts/2026-01-02-p.md", text="## Intro\n"),
     )
-    pages = parse_pages(files, site={}, baseurl="", zone=UTC)
+    pages = parse_sources(files, site={}, baseurl="", zone=UTC)
     assert [p.html for p in pages] == ['<h2 id="intro">Intro</h2>'] * 2
     assert [p.url for p in pages] == ["/a/", "/2026/01/02/p/"]
 

@@ -12,8 +12,8 @@ import httpx
 import pytest
 from helpers import EXAMPLE_SITE, TEMPLATES
 
-from indico_sync.errors import IndicoSyncError
-from indico_sync.serve import snapshot_mtimes, start_preview
+from indico_sync.errors import IndicoSyncError, ServeError
+from indico_sync.site.serve import snapshot_mtimes, start_preview
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
 
@@ -67,7 +67,7 @@ def test_a_busy_port_is_a_one_line_error(tmp_path: Path) -> None:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        with pytest.raises(IndicoSyncError, match=rf"cannot listen on 127.0.0.1:{port}: .*--port"):
+        with pytest.raises(ServeError, match=rf"cannot listen on 127.0.0.1:{port}: .*--port"):
             start_preview(
                 EXAMPLE_SITE,
                 tmp_path / "_site",
@@ -84,7 +84,7 @@ def test_a_bad_host_names_the_host_not_the_port(tmp_path: Path, host: str) -> No
 
     Neither needs a name server, so no traffic leaves the machine.
     """
-    with pytest.raises(IndicoSyncError) as caught:
+    with pytest.raises(ServeError) as caught:
         start_preview(
             EXAMPLE_SITE,
             tmp_path / "_site",

@@ -19,7 +19,7 @@ import pytest
 import yaml
 from helpers import EXAMPLE_SITE
 
-from indico_sync.build import build
+from indico_sync.site.build import build
 
 ROOT = Path(__file__).parent.parent
 NOW = datetime(2026, 12, 1, tzinfo=UTC)

@@ -12,14 +12,14 @@ import pytest
 from helpers import meeting
 from jinja2 import Environment
 
-from indico_sync.build import load_templates
-from indico_sync.calendar import render_meetings_calendar
 from indico_sync.config import Config, parse_config
 from indico_sync.errors import ContentError, RenderError
-from indico_sync.liquid import include_marker
 from indico_sync.meetings import Meeting, Person, Status, Talk
-from indico_sync.pages import Page
-from indico_sync.site import render_site
+from indico_sync.site.calendar import render_meetings_calendar
+from indico_sync.site.liquid import include_marker
+from indico_sync.site.pages import Page
+from indico_sync.site.render import render_site
+from indico_sync.site.sources import load_templates
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
 ZURICH = ZoneInfo("Europe/Zurich")

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from helpers import REPO, meeting
 
-from indico_sync.build import build
+from indico_sync.site.build import build
 from indico_sync.snapshot import render_snapshot
 
 INDICO = "http://127.0.0.1:8000"

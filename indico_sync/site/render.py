@@ -19,13 +19,14 @@ from datetime import UTC, datetime
 from jinja2 import Environment, TemplateError, TemplateNotFound, TemplateSyntaxError
 from markupsafe import Markup, escape
 
-from indico_sync.agenda import build_agenda, format_day, format_time
 from indico_sync.config import Config
 from indico_sync.errors import ContentError, RenderError
-from indico_sync.feeds import FeedEntry, render_atom, render_robots, render_sitemap
-from indico_sync.liquid import include_marker
 from indico_sync.meetings import Meeting
-from indico_sync.pages import Page, excerpt, prefix_root_links, url_to_path
+from indico_sync.site.agenda import build_agenda, format_day, format_time
+from indico_sync.site.feeds import build_feeds
+from indico_sync.site.links import excerpt, url_to_path
+from indico_sync.site.liquid import include_marker
+from indico_sync.site.pages import Page
 
 MEETINGS_MARKER = include_marker("meetings.html")
 _BR = re.compile(r"<br\s*/?>", re.I)
@@ -217,48 +218,6 @@ def build_page_view(page: Page, *, config: Config, meetings: str) -> PageView:
 def _heading(text: str) -> Markup:
     """Escaped text whose `<br>`s (and only those) stay line breaks."""
     return Markup("<br>").join(escape(part.strip()) for part in _BR.split(text))
-
-
-def build_feeds(
-    config: Config,
-    views: Sequence[PageView],
-    posts: Sequence[PageView],
-    meetings: Sequence[Meeting],
-    *,
-    now: datetime,
-) -> dict[str, bytes]:
-    """feed.xml, sitemap.xml and robots.txt, all with absolute URLs."""
-    root = f"{config.url}{config.baseurl}"
-    entries = [
-        FeedEntry(
-            title=p.title,
-            url=root + p.url,
-            published=p.published,
-            summary=p.summary,
-            content_html=prefix_root_links(str(p.content), config.url),
-        )
-        for p in posts
-        if p.published
-    ]
-    past = [m.start for m in meetings if m.start <= now]
-    updated = entries[0].published if entries else max(past, default=now)
-    return {
-        "feed.xml": render_atom(
-            entries,
-            title=config.title,
-            subtitle=config.description,
-            site_url=f"{root}/",
-            feed_url=f"{root}/feed.xml",
-            updated=updated,
-        ),
-        "sitemap.xml": render_sitemap(
-            [
-                (root + v.url, v.published.date() if v.published else None)
-                for v in sorted(views, key=lambda v: v.url)
-            ]
-        ),
-        "robots.txt": render_robots(f"{root}/sitemap.xml"),
-    }
 
 
 def _render(env: Environment, name: str, **context: object) -> bytes:

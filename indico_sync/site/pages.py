@@ -1,6 +1,6 @@
 """Pages and news posts: YAML front matter + Markdown, as Jekyll reads them.
 
-Pure: the files' text comes in (`build.load_site_files` reads the folder), `Page`
+Pure: the files' text comes in (`sources.load_site_files` reads the folder), `Page`
 records go out. `parse_page` splits and validates the front matter (unknown keys are
 kept in `extra`), has `liquid.py` fill `{{ site.x }}` and mark `{% include NAME %}`
 before Markdown runs, as Jekyll's Liquid does, and prefixes root-relative links with
@@ -9,7 +9,6 @@ the baseurl so the site also works as a project site.
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from indico_sync.errors import ContentError
-from indico_sync.liquid import fill_liquid
+from indico_sync.site.links import prefix_root_links
+from indico_sync.site.liquid import fill_liquid
 from indico_sync.untrusted import ALIAS_HINT, first_alias, one_line, quote
 
 if TYPE_CHECKING:
@@ -33,9 +33,6 @@ _KNOWN = {"layout", "title", "permalink", "order", "display_title", "list_title"
 _POST_NAME = re.compile(r"(\d{4})-(\d\d)-(\d\d)-(.+)\.(?:md|markdown)")
 _OPENING = re.compile(r"---[ \t]*$", re.M)  # only a first line of exactly '---' opens
 _FRONT = re.compile(r"---[ \t]*\n(.*?)^(?:---|\.\.\.)[ \t]*$\n?", re.S | re.M)
-_ROOT_LINK = re.compile(r"""(\s(?:href|src)=["'])/(?!/)""")
-_FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
-_TAG = re.compile(r"<[^>]*>")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -77,13 +74,6 @@ class Page:
         return self.date is not None
 
 
-def parse_pages(
-    files: SiteFiles, *, site: Mapping[str, Any], baseurl: str, zone: tzinfo
-) -> list[Page]:
-    """Every page and post, in that order."""
-    return parse_sources((*files.pages, *files.posts), site=site, baseurl=baseurl, zone=zone)
-
-
 def parse_sources(
     sources: Sequence[SourceFile], *, site: Mapping[str, Any], baseurl: str, zone: tzinfo
 ) -> list[Page]:
@@ -92,7 +82,7 @@ def parse_sources(
     Markdown is loaded here, not at the top: a build forks its helper process before
     loading it, so each process loads only what it uses.
     """
-    from indico_sync.markup import new_markdown
+    from indico_sync.site.markup import new_markdown
 
     md = new_markdown()
     pages = (parse_page(f, site=site, baseurl=baseurl, zone=zone, md=md) for f in sources)
@@ -206,11 +196,6 @@ def check_permalink(value: object, report: Callable[[str], None]) -> str | None:
     return value
 
 
-def url_to_path(url: str) -> str:
-    """The output file for a site URL: `/about/` -> `about/index.html`."""
-    return url[1:] + "index.html" if url.endswith("/") else url[1:]
-
-
 def _default_url(name: str, post: tuple[date, str] | None) -> str:
     if post is not None:
         day, slug = post
@@ -248,17 +233,3 @@ def _post_date(
 
 def _title_from_slug(slug: str) -> str:
     return slug.replace("-", " ").replace("_", " ").capitalize()
-
-
-def prefix_root_links(html_text: str, baseurl: str) -> str:
-    """`href="/about/"` -> `href="/wg-site/about/"`; `//host` and relative links stay."""
-    if not baseurl:
-        return html_text
-    return _ROOT_LINK.sub(lambda match: f"{match[1]}{baseurl}/", html_text)
-
-
-def excerpt(html_text: str, *, limit: int = 300) -> str:
-    """Plain text of the first paragraph, for summaries and meta descriptions."""
-    match = _FIRST_PARAGRAPH.search(html_text)
-    text = " ".join(html.unescape(_TAG.sub("", match[1])).split()) if match else ""
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"

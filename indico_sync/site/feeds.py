@@ -13,8 +13,14 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Protocol
 
 from indico_sync.errors import RenderError
+from indico_sync.site.links import prefix_root_links
+
+if TYPE_CHECKING:
+    from indico_sync.config import Config
+    from indico_sync.meetings import Meeting
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -22,6 +28,21 @@ MAX_ENTRIES = 20
 """Feed readers only need recent posts; older ones stay on the site."""
 
 _INVALID_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+class Listed(Protocol):
+    """What the feed and the sitemap need of a page (`render.PageView` has it)."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def published(self) -> datetime | None: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def content(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -128,3 +149,45 @@ def _serialise(root: ET.Element) -> bytes:
     ET.indent(root, space="  ")
     body = ET.tostring(root, encoding="unicode")
     return f'<?xml version="1.0" encoding="UTF-8"?>\n{body}\n'.encode()
+
+
+def build_feeds(
+    config: Config,
+    views: Sequence[Listed],
+    posts: Sequence[Listed],
+    meetings: Sequence[Meeting],
+    *,
+    now: datetime,
+) -> dict[str, bytes]:
+    """feed.xml, sitemap.xml and robots.txt, all with absolute URLs."""
+    root = f"{config.url}{config.baseurl}"
+    entries = [
+        FeedEntry(
+            title=p.title,
+            url=root + p.url,
+            published=p.published,
+            summary=p.summary,
+            content_html=prefix_root_links(str(p.content), config.url),
+        )
+        for p in posts
+        if p.published
+    ]
+    past = [m.start for m in meetings if m.start <= now]
+    updated = entries[0].published if entries else max(past, default=now)
+    return {
+        "feed.xml": render_atom(
+            entries,
+            title=config.title,
+            subtitle=config.description,
+            site_url=f"{root}/",
+            feed_url=f"{root}/feed.xml",
+            updated=updated,
+        ),
+        "sitemap.xml": render_sitemap(
+            [
+                (root + v.url, v.published.date() if v.published else None)
+                for v in sorted(views, key=lambda v: v.url)
+            ]
+        ),
+        "robots.txt": render_robots(f"{root}/sitemap.xml"),
+    }

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import indico_sync
 from indico_sync.meetings import Meeting
+from indico_sync.site.sources import walk_files
 from indico_sync.untrusted import load_regular
 
 FORMAT = 1
@@ -46,7 +47,7 @@ def fingerprint(folders: Iterable[Path], *, skip: Path | None) -> str:
     digest.update(indico_sync.__version__.encode())
     package = Path(indico_sync.__file__).parent
     for folder in [*folders, package]:
-        for path in _files(folder, skip=skip):
+        for path in walk_files(folder, skip=skip):
             digest.update(str(path).encode() + b"\0")
             digest.update(_content(path, read=folder != package))  # code: stat is enough
             digest.update(b"\0")
@@ -87,7 +88,7 @@ def now_span(meetings: Sequence[Meeting], now: datetime) -> tuple[float, float]:
 def output_state(out: Path) -> dict[str, tuple[int, int]]:
     """Every file in the output folder, with its size and modification time."""
     state = {}
-    for path in _files(out, skip=None):
+    for path in walk_files(out):
         info = path.stat()
         state[path.relative_to(out).as_posix()] = (info.st_size, info.st_mtime_ns)
     return state
@@ -125,18 +126,3 @@ def render_manifest(manifest: Manifest) -> str:
         "outputs": {k: list(v) for k, v in sorted(manifest.outputs.items())},
     }
     return json.dumps(data, indent=0) + "\n"
-
-
-def _files(folder: Path, *, skip: Path | None) -> list[Path]:
-    """All files under `folder`, sorted, leaving out `skip`, dot-files and caches."""
-    found: list[Path] = []
-    skip_abs = skip.absolute() if skip else None
-    for root, dirs, names in os.walk(folder):
-        here = Path(root)
-        dirs[:] = sorted(
-            d
-            for d in dirs
-            if d[0] != "." and d != "__pycache__" and (here / d).absolute() != skip_abs
-        )
-        found.extend(here / n for n in sorted(names) if n[0] != "." and not n.endswith(".pyc"))
-    return found

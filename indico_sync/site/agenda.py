@@ -5,9 +5,9 @@ out, split into upcoming (soonest first) and past (newest first), with the next
 meeting picked out. Dates are in the site's zone (or the event's own) with the
 abbreviation the tz database gives for that very day, so the templates only loop.
 Indico text stays plain strings for the templates to escape; only descriptions,
-after the nh3 sanitiser, are marked safe. Separate from `site.py` because turning
+after the nh3 sanitiser, are marked safe. Separate from `render.py` because turning
 Indico data into display strings is its own stage, tested with plain data, while
-`site.py` assembles pages, feeds and files around it.
+`render.py` assembles pages, feeds and files around it.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import nh3
 from markupsafe import Markup
 
-from indico_sync.meetings import Meeting, Status, Talk, find_zone, sort_meetings
+from indico_sync.meetings import Meeting, Status, Talk, sort_meetings
 
 MONTHS = (
     "January", "February", "March", "April", "May", "June",
@@ -89,7 +89,7 @@ def build_agenda(meetings: Sequence[Meeting], *, now: datetime, zone: ZoneInfo |
 
 def build_row(meeting: Meeting, *, zone: ZoneInfo | None, is_next: bool) -> MeetingRow:
     """Display strings for one meeting, in `zone` or else the event's own zone."""
-    tz = zone or _zone(meeting.timezone)
+    tz = zone or meeting.zone
     start = meeting.start.astimezone(tz)
     end = max(meeting.end.astimezone(tz), start)
     label = meeting.label or meeting.status.value.capitalize()
@@ -156,7 +156,3 @@ def _location(meeting: Meeting) -> str:
 def sanitise(description: str) -> Markup:
     """Indico's description HTML, reduced to safe text markup; links only http(s)."""
     return Markup(_CLEANER.clean(description).strip()) if description.strip() else Markup()  # noqa: S704
-
-
-def _zone(name: str) -> ZoneInfo:
-    return find_zone(name) or ZoneInfo("UTC")

@@ -7,6 +7,7 @@ site stays up.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import http.server
@@ -19,9 +20,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from indico_sync.build import build
 from indico_sync.config import load_config
-from indico_sync.errors import IndicoSyncError
+from indico_sync.errors import IndicoSyncError, ServeError
+from indico_sync.site.build import build
+from indico_sync.site.sources import walk_files
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +43,8 @@ class Preview:
 
 
 def serve(source: Path, out: Path, *, templates: Path, now: datetime, host: str, port: int) -> None:
-    """Serve until interrupted; raises IndicoSyncError if the first build fails."""
+    """Serve until interrupted; raises the build's error if the first build fails, and
+    ServeError if nothing can listen on `host`:`port`."""
     preview = start_preview(source, out, templates=templates, now=now, host=host, port=port)
     print(f"serving {out} at {preview.url} (Ctrl-C stops)")
     try:
@@ -61,10 +64,11 @@ def start_preview(
     try:
         server = http.server.ThreadingHTTPServer((host, port), handler)
     except (OSError, UnicodeError) as exc:  # UnicodeError: a host name IDNA cannot encode
-        raise IndicoSyncError(_listen_error(host, port, exc)) from exc
+        raise ServeError(_listen_error(host, port, exc)) from exc
     stop = threading.Event()
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    watcher = threading.Thread(target=_watch, args=([source, templates], rebuild, stop))
+    watched = functools.partial(snapshot_mtimes, [source, templates], skip=out)
+    watcher = threading.Thread(target=_watch, args=(watched, rebuild, stop))
     watcher.daemon = True
     watcher.start()
     return Preview(server=server, stop=stop, url=f"http://{host}:{server.server_port}{baseurl}/")
@@ -79,21 +83,22 @@ def _listen_error(host: str, port: int, exc: OSError | UnicodeError) -> str:
     return f"{where}: {reason}; check --host (127.0.0.1 is this machine)"
 
 
-def snapshot_mtimes(folders: list[Path]) -> dict[Path, int]:
+def snapshot_mtimes(folders: list[Path], *, skip: Path | None = None) -> dict[Path, int]:
     """Every file's modification time: a cheap, dependency-free change detector."""
-    return {
-        path: path.stat().st_mtime_ns
-        for folder in folders
-        if folder.exists()
-        for path in folder.rglob("*")
-        if path.is_file()
-    }
+    mtimes = {}
+    for folder in folders:
+        for path in walk_files(folder, skip=skip):
+            with contextlib.suppress(OSError):  # gone since it was listed: not seen
+                mtimes[path] = path.lstat().st_mtime_ns
+    return mtimes
 
 
-def _watch(folders: list[Path], rebuild: Callable[[], Any], stop: threading.Event) -> None:
-    seen = snapshot_mtimes(folders)
+def _watch(
+    watched: Callable[[], dict[Path, int]], rebuild: Callable[[], Any], stop: threading.Event
+) -> None:
+    seen = watched()
     while not stop.wait(0.3):
-        current = snapshot_mtimes(folders)
+        current = watched()
         if current == seen:
             continue
         seen = current

@@ -2,7 +2,7 @@
 
 Pure: a page body and its scope (`_config.yml` as `site`, the front matter as `page`)
 go in; the body comes out with each variable filled and each `{% include NAME %}`
-replaced by a marker that `site.py` later swaps for the rendered partial. It runs
+replaced by a marker that `render.py` later swaps for the rendered partial. It runs
 before Markdown, as Jekyll's Liquid does, except that an undefined name or any other
 tag is an error naming the file and line rather than an empty string. Separate from
 `pages.py` because this small template language is its own step, with its own rules
@@ -25,7 +25,7 @@ _VARIABLE = re.compile(r"(site|page)((?:\.[A-Za-z0-9_-]+)+)")
 
 
 def include_marker(name: str) -> str:
-    """What `{% include NAME %}` leaves in the HTML, for `site.py` to replace."""
+    """What `{% include NAME %}` leaves in the HTML, for `render.py` to replace."""
     return f"<!--indico_sync include {name}-->"
 
 

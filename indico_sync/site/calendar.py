@@ -28,7 +28,7 @@ from icalendar import Calendar, Timezone, vDuration
 from icalendar.timezone.tzid import tzid_from_tzinfo
 
 from indico_sync import __version__
-from indico_sync.meetings import Meeting, Status, find_zone, sort_meetings
+from indico_sync.meetings import Meeting, Status, sort_meetings
 from indico_sync.untrusted import is_web_url
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ def build_timezones(meetings: Sequence[Meeting]) -> list[Timezone]:
     """
     spans: dict[str, tuple[date, date]] = {}
     for meeting in meetings:
-        zone = meeting_zone(meeting)
+        zone = meeting.zone
         if is_utc(zone.key):
             continue
         start, end = local_times(meeting, zone)
@@ -106,7 +106,7 @@ def build_timezones(meetings: Sequence[Meeting]) -> list[Timezone]:
 
 def write_event(meeting: Meeting) -> bytes:
     """One meeting as a VEVENT, in the meeting's own time zone, CRLF-terminated."""
-    zone = meeting_zone(meeting)
+    zone = meeting.zone
     start, end = local_times(meeting, zone)
     lines = [
         b"BEGIN:VEVENT",
@@ -219,11 +219,6 @@ def local_times(meeting: Meeting, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """Start and end in `zone`; an end before the start (bad data) becomes the start."""
     start = meeting.start.astimezone(zone)
     return start, max(meeting.end.astimezone(zone), start)
-
-
-def meeting_zone(meeting: Meeting) -> ZoneInfo:
-    """The meeting's own zone; an unknown name (bad data) falls back to UTC."""
-    return find_zone(meeting.timezone) or ZoneInfo("UTC")
 
 
 def _text(value: str) -> str:

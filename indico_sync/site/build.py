@@ -1,0 +1,182 @@
+"""The build stage: site source + meeting snapshot -> a finished static site.
+
+`build` reads like its steps: load the config, pages, templates and meetings
+(`sources`, the only disk reads), render the whole site in memory (`render.render_site`,
+pure; half of the pages and the calendar on the second core, `worker`), then write it in
+one atomic swap (`writer.write_site`). Any error before the swap leaves the previous
+output as it was. `check` runs the same steps without writing.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import pickle
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from indico_sync.site.cache import (
+    Manifest,
+    fingerprint,
+    is_fresh,
+    load_manifest,
+    manifest_path,
+    now_span,
+    output_state,
+    render_manifest,
+)
+from indico_sync.site.sources import load_assets, load_site_files, load_templates
+from indico_sync.site.worker import Background
+from indico_sync.writer import check_output_folder, write_site, write_text
+
+if TYPE_CHECKING:
+    from indico_sync.config import Config
+    from indico_sync.meetings import Meeting
+    from indico_sync.site.pages import Page, SourceFile
+
+# The rendering pipeline (Jinja, Markdown, icalendar, YAML) is imported where it is
+# used, not here: a rebuild with nothing to do then costs little more than start-up.
+
+log = logging.getLogger(__name__)
+
+SPLIT_PAGES = 20
+"""From this many Markdown files on, half of them are rendered on the second core."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BuildResult:
+    pages: int  # pages and posts rendered
+    meetings: int
+    files: int
+    fresh: bool = field(default=False, compare=False)  # nothing to do: the output was current
+
+
+def build(source: Path, out: Path, *, templates: Path, now: datetime) -> BuildResult:
+    """Build the site from `source` into `out`, replacing `out` atomically.
+
+    When no input changed since the last build and no meeting started or ended
+    since, the output folder already is the result, and the build stops there.
+    A folder that is not a previous output is refused before anything is rendered.
+    """
+    print_ = fingerprint([source, templates], skip=out)
+    previous = load_manifest(out)
+    if previous is not None and is_fresh(previous, print_=print_, now=now, out=out):
+        log.debug("%s is up to date", out)
+        return _unchanged(previous)
+    protect = _protected(source, templates)
+    known = previous.outputs if previous else ()
+    check_output_folder(out, protect=protect, known=known)
+    files, result, span = _in_memory(source, templates=templates, now=now, skip=out)
+    write_site(out, files, protect=protect, known=known)
+    log.debug("wrote %d files to %s", result.files, out)
+    _write_manifest(out, print_=print_, span=span, result=result)
+    return result
+
+
+def check_output(source: Path, out: Path, *, templates: Path) -> None:
+    """Raise OutputRefused now if a build could not replace `out` (before a sync)."""
+    previous = load_manifest(out)
+    check_output_folder(
+        out,
+        protect=_protected(source, templates),
+        known=previous.outputs if previous else (),
+    )
+
+
+def check(source: Path, *, templates: Path, now: datetime) -> BuildResult:
+    """Everything `build` does except writing: for pull requests and editors."""
+    return _in_memory(source, templates=templates, now=now)[1]
+
+
+def _in_memory(
+    source: Path, *, templates: Path, now: datetime, skip: Path | None = None
+) -> tuple[dict[str, bytes], BuildResult, tuple[float, float]]:
+    """The whole site in memory, and what it holds.
+
+    A forked child on the machine's second core (`worker.Background`) renders the second
+    half of the pages, then the calendar, while this process renders the rest. Each
+    process imports the libraries it needs after the fork (Markdown in both, icalendar
+    only in the child, Jinja only here), so those imports also run in parallel.
+    """
+    from indico_sync.config import load_config
+    from indico_sync.snapshot import load_published
+
+    config = load_config(source)
+    site_files = load_site_files(source, skip=skip)
+    snapshot = load_published(source, config.indico)
+    meetings = snapshot.meetings
+    sources = (*site_files.pages, *site_files.posts)
+    split = len(sources) // 2 if len(sources) >= SPLIT_PAGES else len(sources)
+    helper = Background(
+        [
+            functools.partial(_pickled_pages, sources[split:], config),
+            functools.partial(_calendar, config, meetings),
+        ]
+    )
+    try:
+        pages = _parse_pages(sources[:split], config)
+        pages += pickle.loads(helper.next())  # noqa: S301  # our own child's bytes
+
+        from indico_sync.site.render import render_site
+
+        files = render_site(
+            config=config,
+            pages=pages,
+            meetings=meetings,
+            static=site_files.static,
+            assets=load_assets(templates),
+            env=load_templates(templates),
+            now=now,
+            calendar=helper.next,
+            updated=snapshot.updated,
+        )
+    finally:
+        helper.cancel()  # only does something when rendering failed first
+    result = BuildResult(pages=len(pages), meetings=len(meetings), files=len(files))
+    return files, result, now_span(meetings, now)
+
+
+def _parse_pages(sources: Sequence[SourceFile], config: Config) -> list[Page]:
+    from indico_sync.site.pages import parse_sources
+
+    zone = config.timezone or UTC
+    return parse_sources(sources, site=config.site, baseurl=config.baseurl, zone=zone)
+
+
+def _pickled_pages(sources: Sequence[SourceFile], config: Config) -> bytes:
+    return pickle.dumps(_parse_pages(sources, config))
+
+
+def _calendar(config: Config, meetings: Sequence[Meeting]) -> bytes:
+    from indico_sync.site.calendar import render_meetings_calendar
+
+    return render_meetings_calendar(config, meetings)
+
+
+def _protected(source: Path, templates: Path) -> dict[str, Path]:
+    """The input folders a build must never replace, by the name an error shows."""
+    return {"the site source": source, "the templates folder": templates}
+
+
+def _unchanged(previous: Manifest) -> BuildResult:
+    """What the current output holds, as the manifest of the build that wrote it says."""
+    files = len(previous.outputs)
+    return BuildResult(pages=previous.pages, meetings=previous.meetings, files=files, fresh=True)
+
+
+def _write_manifest(
+    out: Path, *, print_: str, span: tuple[float, float], result: BuildResult
+) -> None:
+    """Record this build beside `out`, so the next one can tell it has nothing to do."""
+    manifest = Manifest(
+        fingerprint=print_,
+        valid_from=span[0],
+        valid_until=span[1],
+        outputs=output_state(out),
+        pages=result.pages,
+        meetings=result.meetings,
+    )
+    write_text(manifest_path(out), render_manifest(manifest), durable=False)  # only a cache
