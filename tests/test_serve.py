@@ -27,8 +27,8 @@ def wait_for(check: object, timeout: float = 10.0) -> bool:
     return False
 
 
-def test_preview_serves_under_baseurl_and_rebuilds(tmp_path: Path) -> None:
-    """Home is served at /wg-site/, / redirects there, and an edit shows up after a rebuild."""
+def example_under_baseurl(tmp_path: Path) -> Path:
+    """A copy of the example site with `baseurl: /wg-site`."""
     site = tmp_path / "site_src"
     shutil.copytree(EXAMPLE_SITE, site)
     config = site / "_config.yml"
@@ -36,6 +36,12 @@ def test_preview_serves_under_baseurl_and_rebuilds(tmp_path: Path) -> None:
         config.read_text(encoding="utf-8").replace('baseurl: ""', "baseurl: /wg-site"),
         encoding="utf-8",
     )
+    return site
+
+
+def test_preview_serves_under_baseurl_and_rebuilds(tmp_path: Path) -> None:
+    """Home is served at /wg-site/, / redirects there, and an edit shows up after a rebuild."""
+    site = example_under_baseurl(tmp_path)
     preview = start_preview(
         site, tmp_path / "_site", templates=TEMPLATES, now=NOW, host="127.0.0.1", port=0
     )
@@ -101,13 +107,7 @@ def test_a_bad_host_names_the_host_not_the_port(tmp_path: Path, host: str) -> No
 
 def test_a_missing_page_gets_the_sites_404_page(tmp_path: Path) -> None:
     """Status 404 with the site's own 404.html, under baseurl and outside it, as on Pages."""
-    site = tmp_path / "site_src"
-    shutil.copytree(EXAMPLE_SITE, site)
-    config = site / "_config.yml"
-    config.write_text(
-        config.read_text(encoding="utf-8").replace('baseurl: ""', "baseurl: /wg-site"),
-        encoding="utf-8",
-    )
+    site = example_under_baseurl(tmp_path)
     out = tmp_path / "_site"
     preview = start_preview(site, out, templates=TEMPLATES, now=NOW, host="127.0.0.1", port=0)
     page = (out / "404.html").read_bytes()
