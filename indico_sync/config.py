@@ -74,6 +74,7 @@ class IndicoConfig:
     overrides: Mapping[str, Override] = field(default_factory=dict)
     protected: Protection = DEFAULT_PROTECTION
     anonymous: bool = False  # the site is synced without a token, on purpose
+    materials: bool = True  # store and publish materials and minutes
 
 
 _SOURCE_KEYS = {f.name for f in fields(Source)}
@@ -190,6 +191,7 @@ def _parse_indico(value: object, problems: list[str]) -> IndicoConfig:
         overrides=_parse_overrides(value.get("overrides"), problems),
         protected=read_protection(value, problems, default=DEFAULT_PROTECTION),
         anonymous=read_boolean(value, "anonymous", "indico", problems),
+        materials="materials" not in value or read_boolean(value, "materials", "indico", problems),
     )
 
 
@@ -239,5 +241,6 @@ def _parse_overrides(value: object, problems: list[str]) -> dict[str, Override]:
             type=read_meeting_type(raw.get("type"), f"{where}.type", problems),
             hidden=read_boolean(raw, "hidden", where, problems),
             title=title,
+            materials="materials" not in raw or read_boolean(raw, "materials", where, problems),
         )
     return overrides

@@ -17,7 +17,8 @@ from indico_sync.agenda import (
     sanitise,
     zone_note,
 )
-from indico_sync.meetings import MeetingType, Person, Protection, Status, Talk, protect_meetings
+from indico_sync.meetings import MeetingType, Person, Protection, Status, Talk
+from indico_sync.policy import protect_meetings
 
 ZURICH = ZoneInfo("Europe/Zurich")
 CHICAGO = ZoneInfo("America/Chicago")
