@@ -24,6 +24,7 @@ from indico_sync.config_checks import (
     read_baseurl,
     read_boolean,
     read_integer,
+    read_material_kinds,
     read_meeting_type,
     read_protection,
     read_site_url,
@@ -33,7 +34,7 @@ from indico_sync.config_checks import (
     yaml_problem,
 )
 from indico_sync.errors import ConfigError
-from indico_sync.meetings import MeetingType, Override, Protection
+from indico_sync.meetings import MaterialKind, MeetingType, Override, Protection
 from indico_sync.untrusted import ALIAS_HINT, first_alias, load_regular, quote
 
 CONFIG_NAME = "_config.yml"
@@ -75,6 +76,7 @@ class IndicoConfig:
     protected: Protection = DEFAULT_PROTECTION
     anonymous: bool = False  # the site is synced without a token, on purpose
     materials: bool = True  # store and publish materials and minutes
+    material_kinds: Mapping[str, MaterialKind] = field(default_factory=dict)  # word -> kind
 
 
 _SOURCE_KEYS = {f.name for f in fields(Source)}
@@ -192,6 +194,7 @@ def _parse_indico(value: object, problems: list[str]) -> IndicoConfig:
         protected=read_protection(value, problems, default=DEFAULT_PROTECTION),
         anonymous=read_boolean(value, "anonymous", "indico", problems),
         materials="materials" not in value or read_boolean(value, "materials", "indico", problems),
+        material_kinds=read_material_kinds(value.get("material_kinds"), problems),
     )
 
 

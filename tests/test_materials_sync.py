@@ -8,6 +8,7 @@ snapshot file is searched for what must and must not be in it.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,9 +19,17 @@ import respx
 from helpers import LOCAL_INDICO, meeting
 
 from indico_sync.cli import EXIT_ERROR, EXIT_OK, main
+from indico_sync.config import load_config
 from indico_sync.errors import SnapshotError
 from indico_sync.meetings import Material, MaterialKind, Minutes, Talk
-from indico_sync.snapshot import SNAPSHOT_PATH, load_snapshot, parse_snapshot, render_snapshot
+from indico_sync.snapshot import (
+    SNAPSHOT_PATH,
+    load_published,
+    load_snapshot,
+    parse_snapshot,
+    render_snapshot,
+)
+from indico_sync.sync.report import describe_update
 
 FIXTURES = Path(__file__).parent / "fixtures" / "indico"
 EXPORT = "http://127.0.0.1:8000/export/categ/1.json"
@@ -221,3 +230,51 @@ def test_a_hand_edited_material_is_reported_by_key(entry: str, problem: str) -> 
     broken = text.replace('"talks": []', f'"talks": [], {entry}')
     with pytest.raises(SnapshotError, match=problem):
         parse_snapshot(broken, path=Path("m.yml"))
+
+
+@respx.mock
+def test_material_kinds_in_the_config_come_first(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INDICO_TOKEN", TOKEN)
+    configure(site, "  material_kinds:\n    Agenda: other\n    Video of: minutes\n")
+    serve("categ_materials_reader")
+    sync(site)
+    [event] = [m for m in load_snapshot(site) if m.id == "3"]
+    kinds = {m.title: m.kind for m in event.materials}
+    assert kinds["Agenda (PDF)"] is MaterialKind.OTHER  # a PDF, but the config says "other"
+    assert kinds["Video of the meeting"] is MaterialKind.MINUTES
+    assert kinds["Zoom recording"] is MaterialKind.RECORDING  # no configured word: derived
+
+
+@pytest.mark.parametrize("bad", ["[slides]", "{poster: posters}", "{'': slides}"])
+def test_bad_material_kinds_are_a_config_error(
+    site: Path, capsys: pytest.CaptureFixture[str], bad: str
+) -> None:
+    configure(site, f"  material_kinds: {bad}\n")
+    assert main(["sync", "--source", str(site)]) == EXIT_ERROR
+    assert "indico.material_kinds" in capsys.readouterr().err
+
+
+def test_a_protected_meetings_materials_are_only_said_to_change() -> None:
+    slides = Material(title="Budget 2027", url="https://x.org/b.pdf", kind=MaterialKind.SLIDES)
+    old = meeting(1, START, protected=True)
+    new = meeting(1, START, protected=True, materials=(slides,), minutes=Minutes(html="s"))
+    assert describe_update(old, new, zone=None) == "materials changed"
+    public = describe_update(
+        replace(old, protected=False), replace(new, protected=False), zone=None
+    )
+    assert public == "+ slides 'Budget 2027'; + minutes"
+
+
+@respx.mock
+def test_the_build_drops_stored_materials_once_the_config_turns_them_off(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INDICO_TOKEN", TOKEN)
+    serve("categ_materials_reader")
+    sync(site)
+    configure(site, "  materials: false\n")
+    published = load_published(site, load_config(site).indico).meetings
+    assert published and not any(m.materials or m.minutes for m in published)
+    assert not any(t.materials or t.minutes for m in published for t in m.talks)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from indico_sync.meetings import Material, MaterialKind, Minutes
@@ -44,35 +44,46 @@ _RECORDING_WORDS = re.compile(r"\b(recordings?|videos?)\b", re.IGNORECASE)
 _MINUTES_WORDS = re.compile(r"\bminutes\b", re.IGNORECASE)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MaterialOptions:
+    enabled: bool = True  # `indico.materials`
+    keep_protected: bool = False  # `indico.protected: full`
+    kinds: Mapping[str, MaterialKind] = field(default_factory=dict)  # `indico.material_kinds`
+
+
+MATERIALS = MaterialOptions()
+
+
 def normalise_materials(
-    folders: object, *, keep_protected: bool = False, where: str = ""
+    folders: object, options: MaterialOptions | None = None, *, where: str = ""
 ) -> tuple[Material, ...]:
     """The public materials of one event or contribution (`where` names it in debug lines)."""
     if not isinstance(folders, list):
         return ()
+    options = options or MATERIALS
     materials: list[Material] = []
     for folder in folders:
         if not isinstance(folder, dict):
             log.debug("%s: skipped a folder that is not a mapping: %s", where, quote(folder))
             continue
-        if folder.get("is_protected") is not False and not keep_protected:
+        if folder.get("is_protected") is not False and not options.keep_protected:
             continue  # protected, or its protection unknown: not public
         name = "" if folder.get("default_folder") is True else clean_text(folder.get("title"))
         attachments = folder.get("attachments")
         for attachment in attachments if isinstance(attachments, list) else ():
-            material = _material(attachment, name, keep_protected=keep_protected, where=where)
+            material = _material(attachment, name, options, where=where)
             if material is not None:
                 materials.append(material)
     return tuple(materials)
 
 
 def _material(
-    attachment: object, folder: str, *, keep_protected: bool, where: str
+    attachment: object, folder: str, options: MaterialOptions, *, where: str
 ) -> Material | None:
     if not isinstance(attachment, dict):
         log.debug("%s: skipped an attachment that is not a mapping: %s", where, quote(attachment))
         return None
-    if attachment.get("is_protected") is not False and not keep_protected:
+    if attachment.get("is_protected") is not False and not options.keep_protected:
         return None
     title = clean_text(attachment.get("title"))
     link = attachment.get("type") == "link"
@@ -84,9 +95,8 @@ def _material(
         log.debug("%s: skipped attachment %s: no title or no http(s) URL", where, quote(title))
         return None
     if link:
-        return Material(
-            title=title, url=url, link=True, folder=folder, kind=material_kind(title, folder, url)
-        )
+        kind = material_kind(title, folder, url, words=options.kinds)
+        return Material(title=title, url=url, link=True, folder=folder, kind=kind)
     filename = clean_text(attachment.get("filename"))
     content_type = clean_text(attachment.get("content_type")).lower()
     size = attachment.get("size")
@@ -97,25 +107,37 @@ def _material(
         filename=filename,
         content_type=content_type,
         size=size if isinstance(size, int) and not isinstance(size, bool) and size >= 0 else None,
-        kind=material_kind(title, folder, url, filename=filename, content_type=content_type),
+        kind=material_kind(
+            title, folder, url, filename=filename, content_type=content_type, words=options.kinds
+        ),
     )
 
 
 def material_kind(
-    title: str, folder: str, url: str, *, filename: str = "", content_type: str = ""
+    title: str,
+    folder: str,
+    url: str,
+    *,
+    filename: str = "",
+    content_type: str = "",
+    words: Mapping[str, MaterialKind] | None = None,
 ) -> MaterialKind:
-    """The display kind (README, "Materials"): the file's type or the link's site first,
-    then the words in the title, then in the folder's title."""
+    """The display kind (README, "Materials"): the config's `words` in the title, then in
+    the folder's title; the file's type or the link's site; the usual words."""
+    for text in (title.casefold(), folder.casefold()):
+        for word, kind in (words or {}).items():
+            if word in text:
+                return kind
     if _SLIDE_TYPES.match(content_type) or _SLIDE_FILES.search(filename):
         return MaterialKind.SLIDES
     if not filename and _RECORDING_LINKS.match(url):
         return MaterialKind.RECORDING
-    for words in (title, folder):
-        if _SLIDE_WORDS.search(words):
+    for text in (title, folder):
+        if _SLIDE_WORDS.search(text):
             return MaterialKind.SLIDES
-        if _RECORDING_WORDS.search(words):
+        if _RECORDING_WORDS.search(text):
             return MaterialKind.RECORDING
-        if _MINUTES_WORDS.search(words):
+        if _MINUTES_WORDS.search(text):
             return MaterialKind.MINUTES
     return MaterialKind.OTHER
 
@@ -138,21 +160,11 @@ def normalise_minutes(note: object, *, where: str = "") -> Minutes | None:
     return Minutes(html=clean, url=url if isinstance(url, str) and is_web_url(url) else "")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MaterialOptions:
-    enabled: bool = True  # `indico.materials`
-    keep_protected: bool = False  # `indico.protected: full`
-
-
-MATERIALS = MaterialOptions()
-
-
 def holder_materials(
     holder: Mapping[str, Any], options: MaterialOptions, *, where: str
 ) -> tuple[tuple[Material, ...], Minutes | None]:
     """An event's or contribution's materials and minutes; none when turned off."""
     if not options.enabled:
         return (), None
-    folders = holder.get("folders")
-    materials = normalise_materials(folders, keep_protected=options.keep_protected, where=where)
+    materials = normalise_materials(holder.get("folders"), options, where=where)
     return materials, normalise_minutes(holder.get("note"), where=where)

@@ -175,7 +175,9 @@ def fetch_meetings(
             default_type=indico.default_type,
             include_hidden=indico.include_hidden,
             materials=MaterialOptions(
-                enabled=indico.materials, keep_protected=indico.protected is Protection.FULL
+                enabled=indico.materials,
+                keep_protected=indico.protected is Protection.FULL,
+                kinds=indico.material_kinds,
             ),
         )
         log.info("%s: %s", source.key, plural(len(fetched[source.key]), "meeting"))
