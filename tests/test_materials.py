@@ -276,3 +276,12 @@ def test_a_talk_ending_before_it_starts_has_no_end() -> None:
     talk["endDate"] = {"date": "2026-11-10", "time": "10:00:00", "tz": "UTC"}
     graphnet = normalise([event])["3"].talks[0]
     assert graphnet.start is not None and graphnet.end is None
+
+
+@pytest.mark.parametrize("end", [None, "soon", {"date": "2026-13-40", "time": "x", "tz": "UTC"}])
+def test_a_talk_with_a_missing_or_malformed_end_is_kept_without_one(end: object) -> None:
+    event = an_event()
+    [talk] = [c for c in event["contributions"] if c["id"] == "1"]
+    talk["endDate"] = end
+    graphnet = normalise([event])["3"].talks[0]
+    assert graphnet.title == "GraphNeT: status and plans" and graphnet.end is None

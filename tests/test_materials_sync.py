@@ -21,7 +21,8 @@ from helpers import LOCAL_INDICO, meeting
 from indico_sync.cli import EXIT_ERROR, EXIT_OK, main
 from indico_sync.config import load_config
 from indico_sync.errors import SnapshotError
-from indico_sync.meetings import Material, MaterialKind, Minutes, Talk
+from indico_sync.meetings import Material, MaterialKind, Minutes, Protection, Talk
+from indico_sync.policy import protect_meetings
 from indico_sync.snapshot import (
     SNAPSHOT_PATH,
     load_published,
@@ -278,3 +279,15 @@ def test_the_build_drops_stored_materials_once_the_config_turns_them_off(
     published = load_published(site, load_config(site).indico).meetings
     assert published and not any(m.materials or m.minutes for m in published)
     assert not any(t.materials or t.minutes for m in published for t in m.talks)
+
+
+def test_each_protection_policy_on_a_protected_meetings_materials() -> None:
+    slides = Material(title="Budget 2027", url="https://x.org/b.pdf", kind=MaterialKind.SLIDES)
+    talk = Talk(title="T", materials=(slides,), minutes=Minutes(html="<p>t</p>"))
+    secret = meeting(
+        1, START, protected=True, talks=(talk,), materials=(slides,), minutes=Minutes(html="m")
+    )
+    [title] = protect_meetings([secret], Protection.TITLE)
+    assert (title.materials, title.minutes, title.talks) == ((), None, ())
+    assert protect_meetings([secret], Protection.HIDE) == []
+    assert protect_meetings([secret], Protection.FULL) == [secret]

@@ -11,7 +11,6 @@ memoised (a bounded `lru_cache` of immutable values; see the README's speed tric
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -159,13 +158,21 @@ def normalise_talks(
         )
         title = clean_text(contribution.get("title"))
         files, minutes = holder_materials(contribution, materials, where=f"{where} {title}")
-        talk = Talk(title=title, speakers=speakers, materials=files, minutes=minutes)
         if start is None:
-            unscheduled.append(talk)
-        else:
-            end = _talk_start(contribution.get("endDate"), zone)
-            talk = replace(talk, start=start[0], end=end[0] if end and end[1] >= start[1] else None)
-            scheduled.append((start[1], talk))
+            unscheduled.append(
+                Talk(title=title, speakers=speakers, materials=files, minutes=minutes)
+            )
+            continue
+        end = _talk_end(contribution.get("endDate"), zone)
+        talk = Talk(
+            title=title,
+            speakers=speakers,
+            start=start[0],
+            end=end[0] if end and end[1] >= start[1] else None,
+            materials=files,
+            minutes=minutes,
+        )
+        scheduled.append((start[1], talk))
     scheduled.sort(key=_by_time)  # stable: talks at the same time keep Indico's order
     return (*(talk for _, talk in scheduled), *unscheduled)
 
@@ -200,6 +207,14 @@ def _talk_start(value: object, zone: ZoneInfo) -> tuple[datetime, float] | None:
     """A talk's {date, time, tz} in the event's `zone`, and its POSIX timestamp to sort by."""
     start = _parse_datetime(value)
     return None if start is None else (start.astimezone(zone), start.timestamp())
+
+
+def _talk_end(value: object, zone: ZoneInfo) -> tuple[datetime, float] | None:
+    """A talk's end, or None when Indico's is missing or malformed (only a duration is lost)."""
+    try:
+        return _talk_start(value, zone)
+    except IndicoBadResponse:
+        return None
 
 
 def _aware(date: object, time: object, tz: object) -> datetime:
