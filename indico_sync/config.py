@@ -24,6 +24,7 @@ from indico_sync.config_checks import (
     read_baseurl,
     read_boolean,
     read_integer,
+    read_material_kinds,
     read_meeting_type,
     read_protection,
     read_site_url,
@@ -33,7 +34,7 @@ from indico_sync.config_checks import (
     yaml_problem,
 )
 from indico_sync.errors import ConfigError
-from indico_sync.meetings import MeetingType, Override, Protection
+from indico_sync.meetings import MaterialKind, MeetingType, Override, Protection
 from indico_sync.untrusted import ALIAS_HINT, first_alias, load_regular, quote
 
 CONFIG_NAME = "_config.yml"
@@ -74,6 +75,8 @@ class IndicoConfig:
     overrides: Mapping[str, Override] = field(default_factory=dict)
     protected: Protection = DEFAULT_PROTECTION
     anonymous: bool = False  # the site is synced without a token, on purpose
+    materials: bool = True  # store and publish materials and minutes
+    material_kinds: Mapping[str, MaterialKind] = field(default_factory=dict)  # word -> kind
 
 
 _SOURCE_KEYS = {f.name for f in fields(Source)}
@@ -190,6 +193,8 @@ def _parse_indico(value: object, problems: list[str]) -> IndicoConfig:
         overrides=_parse_overrides(value.get("overrides"), problems),
         protected=read_protection(value, problems, default=DEFAULT_PROTECTION),
         anonymous=read_boolean(value, "anonymous", "indico", problems),
+        materials="materials" not in value or read_boolean(value, "materials", "indico", problems),
+        material_kinds=read_material_kinds(value.get("material_kinds"), problems),
     )
 
 
@@ -239,5 +244,6 @@ def _parse_overrides(value: object, problems: list[str]) -> dict[str, Override]:
             type=read_meeting_type(raw.get("type"), f"{where}.type", problems),
             hidden=read_boolean(raw, "hidden", where, problems),
             title=title,
+            materials="materials" not in raw or read_boolean(raw, "materials", where, problems),
         )
     return overrides

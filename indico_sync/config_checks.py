@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from indico_sync.meetings import MeetingType, Protection, find_zone
+from indico_sync.meetings import MaterialKind, MeetingType, Protection, find_zone
 from indico_sync.untrusted import one_line, quote
 
 _TYPES = ", ".join(t.value for t in MeetingType)
@@ -195,6 +195,28 @@ def read_timeout(
         )
         return default
     return float(value)
+
+
+def read_material_kinds(value: object, problems: list[str]) -> dict[str, MaterialKind]:
+    """`indico.material_kinds`: words of a material's or folder's title -> a display kind."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        problems.append("indico.material_kinds: expected a mapping such as {poster: other}")
+        return {}
+    kinds = {}
+    for word, kind in value.items():
+        if not isinstance(word, str) or not word.strip() or kind not in _KINDS:
+            problems.append(
+                f"indico.material_kinds[{quote(word)}]: expected a word and one of "
+                f"{', '.join(_KINDS)}, got {quote(kind)}"
+            )
+            continue
+        kinds[word.strip().casefold()] = MaterialKind(kind)
+    return kinds
+
+
+_KINDS = tuple(kind.value for kind in MaterialKind)
 
 
 def read_protection(

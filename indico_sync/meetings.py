@@ -1,15 +1,15 @@
 """The Meeting record: one Indico event as the site needs it.
 
-Records only; normalising Indico's JSON into them is `sync/normalise.py`, storing them
-`snapshot.py`, showing them `site/`.
+Records only; normalising Indico's JSON into them is `sync/normalise.py`, the config's policies
+(protected meetings, overrides) `policy.py`, storing them `snapshot.py`, showing them `site/`.
 """
 
 from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -150,86 +150,12 @@ class Override:
     type: MeetingType | None = None
     hidden: bool = False
     title: str | None = None
+    materials: bool = True  # False: the event's materials and minutes are not published
 
 
 def sort_meetings(meetings: Iterable[Meeting]) -> list[Meeting]:
     """Stable order: by start time, then URL, so same-day meetings never swap."""
     return sorted(meetings, key=lambda m: (m.start.timestamp(), m.url))
-
-
-def apply_overrides(
-    meetings: Iterable[Meeting], overrides: Mapping[str, Override]
-) -> list[Meeting]:
-    """Apply the config's per-event corrections; keys are event URLs or event ids."""
-    if not overrides:
-        return list(meetings)
-    by_key = {key.rstrip("/"): override for key, override in overrides.items()}
-    result = []
-    for meeting in meetings:
-        override = by_key.get(meeting.url.rstrip("/")) or by_key.get(meeting.id)
-        if override is None:
-            result.append(meeting)
-        elif not override.hidden:
-            result.append(
-                replace(
-                    meeting,
-                    type=override.type or meeting.type,
-                    title=override.title if override.title is not None else meeting.title,
-                )
-            )
-    return result
-
-
-def protect_meetings(meetings: Iterable[Meeting], policy: Protection) -> list[Meeting]:
-    """Apply the config's policy to protected meetings, before anything stores or shows them.
-
-    `title` keeps what Indico's anonymous category page shows (the title, a lock) plus
-    the date, time, status and link; talks, speakers, description, location and type go.
-    """
-    if policy is Protection.FULL:
-        return list(meetings)
-    result = []
-    for meeting in meetings:
-        if not meeting.protected:
-            result.append(meeting)
-        elif policy is Protection.TITLE:
-            result.append(title_only(meeting))
-    return result
-
-
-def title_only(meeting: Meeting) -> Meeting:
-    """A protected meeting as the public may see it (see `protect_meetings`)."""
-    if not (
-        meeting.talks
-        or meeting.description
-        or meeting.location
-        or meeting.type
-        or meeting.materials
-        or meeting.minutes
-    ):
-        return meeting  # already bare: the common case, without a copy
-    return replace(
-        meeting, type=None, location="", description="", talks=(), materials=(), minutes=None
-    )
-
-
-def unmatched_overrides(
-    meetings: Iterable[Meeting], overrides: Mapping[str, Override]
-) -> list[str]:
-    """Keys of overrides that match no meeting (a typo, or an event of another category).
-
-    Overrides that hide an event are left out: hidden events are never stored.
-    """
-    if not overrides:
-        return []
-    keys: set[str] = set()
-    for meeting in meetings:
-        keys.update((meeting.url.rstrip("/"), meeting.id))
-    return [
-        key
-        for key, override in overrides.items()
-        if not override.hidden and key.rstrip("/") not in keys
-    ]
 
 
 def find_zone(name: str) -> ZoneInfo | None:

@@ -27,13 +27,8 @@ from typing import TYPE_CHECKING
 import yaml
 
 from indico_sync.errors import SnapshotError
-from indico_sync.meetings import (
-    Meeting,
-    apply_overrides,
-    protect_meetings,
-    sort_meetings,
-    unmatched_overrides,
-)
+from indico_sync.meetings import Meeting, sort_meetings
+from indico_sync.policy import publishable, unmatched_overrides
 from indico_sync.snapshot_fields import header_from_dict, meeting_from_dict, meeting_to_dict
 from indico_sync.untrusted import ALIAS_HINT, first_alias, load_regular, one_line, quote
 
@@ -100,8 +95,7 @@ def load_published(source_dir: Path, indico: IndicoConfig) -> Snapshot:
             "check the event URL or id (the override does nothing)",
             key,
         )
-    shown = apply_overrides(protect_meetings(snapshot.meetings, indico.protected), indico.overrides)
-    return replace(snapshot, meetings=shown)
+    return replace(snapshot, meetings=publishable(snapshot.meetings, indico))
 
 
 def parse_snapshot(text: str, *, path: Path) -> list[Meeting]:
@@ -216,8 +210,9 @@ def _escape(match: re.Match[str]) -> str:
 
 
 def _meeting_block(meeting: Meeting) -> str:
-    """One meeting as four lines: id, start and title; the other fields; the talks;
-    the description (the keys and values of `meeting_to_dict`).
+    """One meeting as four lines: id, start and title; the other fields; the agenda (the
+    talks with their materials and minutes, then the event's own materials and minutes
+    when it has any); the description (the keys and values of `meeting_to_dict`).
 
     Laid out by hand around the C encoder: `json.dumps(indent=...)` falls back to the
     pure-Python encoder, several times slower for thousands of meetings.
@@ -225,9 +220,12 @@ def _meeting_block(meeting: Meeting) -> str:
     rest = meeting_to_dict(meeting)
     first = {key: rest.pop(key) for key in ("id", "start", "title")}
     talks, description = rest.pop("talks"), rest.pop("description")
+    extra = "".join(
+        f', "{key}": {_ENCODE(rest.pop(key))}' for key in ("materials", "minutes") if key in rest
+    )
     return (
         f"    {_ENCODE(first)[:-1]},\n"
         f"     {_ENCODE(rest)[1:-1]},\n"
-        f'     "talks": {_ENCODE(talks)},\n'
+        f'     "talks": {_ENCODE(talks)}{extra},\n'
         f'     "description": {_ENCODE(description)}}}'
     )

@@ -12,7 +12,17 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from indico_sync.meetings import Meeting, MeetingType, Person, Status, Talk, find_zone
+from indico_sync.meetings import (
+    Material,
+    MaterialKind,
+    Meeting,
+    MeetingType,
+    Minutes,
+    Person,
+    Status,
+    Talk,
+    find_zone,
+)
 from indico_sync.untrusted import quote
 
 
@@ -35,19 +45,50 @@ def meeting_to_dict(meeting: Meeting) -> dict[str, Any]:
         "location": meeting.location,
         "protected": meeting.protected,
         "talks": _talks(meeting),
+        **({"materials": _materials(meeting.materials)} if meeting.materials else {}),
+        **({"minutes": _minutes(meeting.minutes)} if meeting.minutes else {}),
         "description": meeting.description,
     }
 
 
 def _talks(meeting: Meeting) -> list[dict[str, Any]]:
-    return [
-        {
+    """Each talk; `end`, `materials` and `minutes` only when it has them (no churn)."""
+    talks = []
+    for talk in meeting.talks:
+        fields: dict[str, Any] = {
             "title": talk.title,
             "start": talk.start.isoformat() if talk.start else None,
             "speakers": [{"name": p.name, "affiliation": p.affiliation} for p in talk.speakers],
         }
-        for talk in meeting.talks
+        if talk.end is not None:
+            fields["end"] = talk.end.isoformat()
+        if talk.materials:
+            fields["materials"] = _materials(talk.materials)
+        if talk.minutes is not None:
+            fields["minutes"] = _minutes(talk.minutes)
+        talks.append(fields)
+    return talks
+
+
+def _materials(materials: tuple[Material, ...]) -> list[dict[str, Any]]:
+    """Each material's fields in `Material`'s order, `kind` as its value, empty ones left out."""
+    return [
+        {
+            "title": m.title,
+            "url": m.url,
+            "kind": m.kind.value,
+            **({"link": True} if m.link else {}),
+            **({"folder": m.folder} if m.folder else {}),
+            **({"filename": m.filename} if m.filename else {}),
+            **({"content_type": m.content_type} if m.content_type else {}),
+            **({"size": m.size} if m.size is not None else {}),
+        }
+        for m in materials
     ]
+
+
+def _minutes(minutes: Minutes) -> dict[str, str]:
+    return {"html": minutes.html, "url": minutes.url}
 
 
 def meeting_from_dict(raw: object) -> Meeting:
@@ -75,6 +116,8 @@ def meeting_from_dict(raw: object) -> Meeting:
         description=_get(raw, "description", str, ""),
         protected=_get(raw, "protected", bool, False),
         talks=tuple(_talk(talk, zone) for talk in _get(raw, "talks", list, [])),
+        materials=_read_materials(raw),
+        minutes=_read_minutes(raw),
     )
 
 
@@ -96,7 +139,37 @@ def _talk(raw: object, zone: ZoneInfo) -> Talk:
             for p in _get(raw, "speakers", list, [])
         ),
         start=_datetime(raw, "start").astimezone(zone) if start is not None else None,
+        end=_datetime(raw, "end").astimezone(zone) if raw.get("end") is not None else None,
+        materials=_read_materials(raw),
+        minutes=_read_minutes(raw),
     )
+
+
+def _read_materials(raw: Mapping[str, Any]) -> tuple[Material, ...]:
+    materials = []
+    for item in _get(raw, "materials", list, []):
+        if not isinstance(item, dict):
+            raise TypeError("materials: expected a list of mappings")
+        materials.append(
+            Material(
+                title=_get(item, "title", str),
+                url=_get(item, "url", str),
+                kind=_enum(MaterialKind, _get(item, "kind", str), "materials: kind"),
+                link=_get(item, "link", bool, False),
+                folder=_get(item, "folder", str, ""),
+                filename=_get(item, "filename", str, ""),
+                content_type=_get(item, "content_type", str, ""),
+                size=_get(item, "size", (int, type(None)), None),
+            )
+        )
+    return tuple(materials)
+
+
+def _read_minutes(raw: Mapping[str, Any]) -> Minutes | None:
+    minutes = _get(raw, "minutes", (dict, type(None)), None)
+    if minutes is None:
+        return None
+    return Minutes(html=_get(minutes, "html", str), url=_get(minutes, "url", str, ""))
 
 
 def _get(raw: Mapping[str, Any], key: str, kind: Any, *default: Any) -> Any:

@@ -18,6 +18,7 @@ import stat
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import nh3
 import yaml
 
 QUOTE_LIMIT = 60
@@ -72,6 +73,23 @@ def first_alias(text: str) -> int | None:
     except yaml.YAMLError:
         return None
     return None
+
+
+# Indico's HTML (descriptions, minutes) reduced to text markup; links only http(s).
+_CLEANER = nh3.Cleaner(
+    tags={"a", "p", "br", "strong", "b", "em", "i", "ul", "ol", "li", "code", "pre", "blockquote"},
+    attributes={"a": {"href", "title"}},
+    url_schemes={"http", "https"},
+    link_rel="nofollow noopener",
+    attribute_filter=lambda tag, name, value: (
+        value if name != "href" or value.startswith(("https://", "http://")) else None
+    ),
+)
+
+
+def clean_html(html: str) -> str:
+    """Indico's HTML (a description, minutes) as safe text markup: the one policy for both."""
+    return _CLEANER.clean(html).strip() if html.strip() else ""
 
 
 ALIAS_HINT = "YAML aliases (*name) are not accepted; write the value out"

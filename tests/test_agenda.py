@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from helpers import meeting
 
-from indico_sync.meetings import MeetingType, Person, Protection, Status, Talk, protect_meetings
+from indico_sync.meetings import MeetingType, Person, Protection, Status, Talk
+from indico_sync.policy import protect_meetings
 from indico_sync.site.agenda import (
     build_agenda,
     build_row,

@@ -102,3 +102,32 @@ def test_cli_sync_then_build_against_the_real_server(
     assert main(args) == 0
     home = (out / "index.html").read_text(encoding="utf-8")
     assert all(m.url in home for m in meetings)
+
+
+def test_materials_synced_from_the_real_server_hold_nothing_protected(
+    tmp_path: Path, client: httpx.Client, source: Source
+) -> None:
+    """Every attachment Indico flags `is_protected` (or lists in a protected folder), and
+    every non-http(s) link, is missing from the snapshot; the rest is in it."""
+    events = fetch_category(client, source, FetchOptions(window=WINDOW, authenticated=bool(TOKEN)))
+    holders = [h for e in events for h in (e, *(e.get("contributions") or []))]
+    public: set[str] = set()
+    secret: set[str] = set()
+    for folder in (f for h in holders for f in h.get("folders") or []):
+        for item in folder["attachments"]:
+            url = item.get("link_url") or item.get("download_url") or ""
+            hidden = folder["is_protected"] or item["is_protected"] or not url.startswith("http")
+            (secret if hidden else public).add(url)
+    site = tmp_path / "site_src"
+    site.mkdir()
+    (site / "_config.yml").write_text(
+        f"title: Live\nindico:\n  sources:\n    - url: {source.url}\n"
+        f"      category: {source.category}\n      subcategories: true\n",
+        encoding="utf-8",
+    )
+    assert main(["sync", "--source", str(site), "--allow-removals"]) == 0
+    stored = {m.url for meeting in load_snapshot(site) for m in meeting.materials}
+    stored |= {m.url for mt in load_snapshot(site) for t in mt.talks for m in t.materials}
+    protected_events = {e["url"] for e in events if e.get("hasAnyProtection")}
+    assert not secret & stored
+    assert {u for u in public if not any(u.startswith(e) for e in protected_events)} <= stored

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from indico_sync.errors import IndicoBadResponse
-from indico_sync.meetings import Meeting, MeetingType, Override, Status, apply_overrides
+from indico_sync.meetings import Meeting, MeetingType, Override, Status
+from indico_sync.policy import apply_overrides
 from indico_sync.sync.normalise import normalise_event, normalise_events
 from indico_sync.sync.people import person_name
 

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import nh3
 from markupsafe import Markup
 
 from indico_sync.meetings import Meeting, Status, Talk, sort_meetings
+from indico_sync.untrusted import clean_html
 
 MONTHS = (
     "January", "February", "March", "April", "May", "June",
@@ -28,15 +28,6 @@ MONTHS = (
 )  # fmt: skip
 DASH = "\u2013"  # en dash, for date ranges
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_CLEANER = nh3.Cleaner(
-    tags={"a", "p", "br", "strong", "b", "em", "i", "ul", "ol", "li", "code", "pre", "blockquote"},
-    attributes={"a": {"href", "title"}},
-    url_schemes={"http", "https"},
-    link_rel="nofollow noopener",
-    attribute_filter=lambda tag, name, value: (
-        value if name != "href" or value.startswith(("https://", "http://")) else None
-    ),
-)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -155,4 +146,4 @@ def _location(meeting: Meeting) -> str:
 
 def sanitise(description: str) -> Markup:
     """Indico's description HTML, reduced to safe text markup; links only http(s)."""
-    return Markup(_CLEANER.clean(description).strip()) if description.strip() else Markup()  # noqa: S704
+    return Markup(clean_html(description))  # noqa: S704

@@ -24,6 +24,7 @@ from indico_sync.meetings import (
     sort_meetings,
     zone_or_utc,
 )
+from indico_sync.sync.materials import MATERIALS, MaterialOptions, holder_materials
 from indico_sync.sync.people import normalise_people
 from indico_sync.sync.places import normalise_place, normalise_status
 from indico_sync.untrusted import clean_text, quote
@@ -40,12 +41,14 @@ def normalise_events(
     category_id: int | None,
     default_type: MeetingType | None = None,
     include_hidden: bool = False,
+    materials: MaterialOptions = MATERIALS,
 ) -> list[Meeting]:
     """Turn the `results` of a category export into sorted Meeting records.
 
     `category_id` keeps only events directly in that category (None keeps the whole
     subtree, which is what Indico returns). Events no one may see listed
-    (visibility "Nowhere") are dropped unless `include_hidden`.
+    (visibility "Nowhere") are dropped unless `include_hidden`. `materials` says whether
+    to read materials and minutes, and whether to keep protected ones.
     """
     meetings: dict[str, Meeting] = {}
     for event in events:
@@ -53,13 +56,19 @@ def normalise_events(
             continue
         if not include_hidden and _is_hidden(event):
             continue
-        meeting = normalise_event(event, source=source, default_type=default_type)
+        meeting = normalise_event(
+            event, source=source, default_type=default_type, materials=materials
+        )
         meetings[meeting.key] = meeting
     return sort_meetings(meetings.values())
 
 
 def normalise_event(
-    event: Mapping[str, Any], *, source: str, default_type: MeetingType | None = None
+    event: Mapping[str, Any],
+    *,
+    source: str,
+    default_type: MeetingType | None = None,
+    materials: MaterialOptions = MATERIALS,
 ) -> Meeting:
     """One Indico event (detail=contributions) as a Meeting."""
     event_id = _text(event.get("id"))
@@ -67,13 +76,21 @@ def normalise_event(
     if not event_id or not url:
         raise IndicoBadResponse(f"{source}: an event has no 'id' or 'url': expected both")
     try:
-        return _meeting(event, event_id=event_id, url=url, source=source, default=default_type)
+        return _meeting(
+            event, event_id=event_id, url=url, source=source, default=default_type, opts=materials
+        )
     except IndicoBadResponse as exc:
         raise IndicoBadResponse(f"{source}: event {url}: {exc}") from exc
 
 
 def _meeting(
-    event: Mapping[str, Any], *, event_id: str, url: str, source: str, default: MeetingType | None
+    event: Mapping[str, Any],
+    *,
+    event_id: str,
+    url: str,
+    source: str,
+    default: MeetingType | None,
+    opts: MaterialOptions,
 ) -> Meeting:
     zone = zone_or_utc(_text(event.get("timezone")) or "UTC")
     start = _parse_datetime(event.get("startDate"))
@@ -90,6 +107,7 @@ def _meeting(
         _text(event.get("address")),
         description,
     )
+    materials, minutes = holder_materials(event, opts, where=url)
     return Meeting(
         source=source,
         id=event_id,
@@ -107,7 +125,10 @@ def _meeting(
         location=location,
         description=description.strip(),
         protected=event.get("hasAnyProtection") is True,
-        talks=normalise_talks(event.get("contributions"), zone=zone) or _lecture(event, title),
+        talks=normalise_talks(event.get("contributions"), zone=zone, materials=opts, where=url)
+        or _lecture(event, title),
+        materials=materials,
+        minutes=minutes,
     )
 
 
@@ -115,8 +136,15 @@ def _by_time(scheduled: tuple[float, Talk]) -> float:
     return scheduled[0]
 
 
-def normalise_talks(contributions: object, *, zone: ZoneInfo) -> tuple[Talk, ...]:
-    """Contributions in time order, unscheduled ones last (in Indico's order)."""
+def normalise_talks(
+    contributions: object,
+    *,
+    zone: ZoneInfo,
+    materials: MaterialOptions = MATERIALS,
+    where: str = "",
+) -> tuple[Talk, ...]:
+    """Contributions in time order, unscheduled ones last (in Indico's order), each with
+    its end, materials and minutes."""
     if not isinstance(contributions, list):
         return ()
     scheduled: list[tuple[float, Talk]] = []
@@ -128,14 +156,23 @@ def normalise_talks(contributions: object, *, zone: ZoneInfo) -> tuple[Talk, ...
         speakers = normalise_people(
             contribution.get("speakers") or contribution.get("primaryauthors")
         )
+        title = clean_text(contribution.get("title"))
+        files, minutes = holder_materials(contribution, materials, where=f"{where} {title}")
         if start is None:
-            title = clean_text(contribution.get("title"))
-            unscheduled.append(Talk(title=title, speakers=speakers))
-        else:
-            talk = Talk(
-                title=clean_text(contribution.get("title")), speakers=speakers, start=start[0]
+            unscheduled.append(
+                Talk(title=title, speakers=speakers, materials=files, minutes=minutes)
             )
-            scheduled.append((start[1], talk))
+            continue
+        end = _talk_end(contribution.get("endDate"), zone)
+        talk = Talk(
+            title=title,
+            speakers=speakers,
+            start=start[0],
+            end=end[0] if end and end[1] >= start[1] else None,
+            materials=files,
+            minutes=minutes,
+        )
+        scheduled.append((start[1], talk))
     scheduled.sort(key=_by_time)  # stable: talks at the same time keep Indico's order
     return (*(talk for _, talk in scheduled), *unscheduled)
 
@@ -170,6 +207,14 @@ def _talk_start(value: object, zone: ZoneInfo) -> tuple[datetime, float] | None:
     """A talk's {date, time, tz} in the event's `zone`, and its POSIX timestamp to sort by."""
     start = _parse_datetime(value)
     return None if start is None else (start.astimezone(zone), start.timestamp())
+
+
+def _talk_end(value: object, zone: ZoneInfo) -> tuple[datetime, float] | None:
+    """A talk's end, or None when Indico's is missing or malformed (only a duration is lost)."""
+    try:
+        return _talk_start(value, zone)
+    except IndicoBadResponse:
+        return None
 
 
 def _aware(date: object, time: object, tz: object) -> datetime:

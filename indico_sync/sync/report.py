@@ -16,12 +16,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from indico_sync.meetings import Meeting
+from indico_sync.meetings import Material, Meeting, Minutes, Talk
 
 # C0 and C1 controls, DEL, and the characters that reorder or break text on display:
 # bidi embeddings, overrides and isolates, marks, and the Unicode line separators.
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]+")
 _QUOTED = 60  # longest title quoted in full in a `~` line
+_MARKS = 8  # most materials named in a `~` line; the rest are counted
 
 
 def printable(text: str) -> str:
@@ -68,8 +69,9 @@ def describe_update(old: Meeting, new: Meeting, *, zone: ZoneInfo | None) -> str
     ):
         if before != after:
             parts.append(f"{name} {before} → {after}")
-    if old.talks != new.talks:
+    if _agenda(old.talks) != _agenda(new.talks):
         parts.append(_talks(old, new))
+    parts += material_changes(old, new)
     if old.description != new.description:
         gone, came = not new.description, not old.description
         parts.append("description " + ("removed" if gone else "added" if came else "changed"))
@@ -104,7 +106,9 @@ def _talks(old: Meeting, new: Meeting) -> str:
     after = {talk.title: talk for talk in new.talks}
     marks = [f"+ {_quote(t)}" for t in after if t not in before]
     marks += [f"- {_quote(t)}" for t in before if t not in after]
-    marks += [f"~ {_quote(t)}" for t in after if t in before and before[t] != after[t]]
+    marks += [
+        f"~ {_quote(t)}" for t in after if t in before and _talk(before[t]) != _talk(after[t])
+    ]
     if marks:
         return "talks: " + ", ".join(marks)
     return (
@@ -112,6 +116,62 @@ def _talks(old: Meeting, new: Meeting) -> str:
         if len(old.talks) != len(new.talks)
         else "talks changed"
     )
+
+
+def _talk(talk: Talk) -> tuple[object, ...]:
+    """A talk without its materials and minutes (`material_changes` names those)."""
+    return talk.title, talk.speakers, talk.start, talk.end
+
+
+def _agenda(talks: tuple[Talk, ...]) -> list[tuple[object, ...]]:
+    return [_talk(talk) for talk in talks]
+
+
+def material_changes(old: Meeting, new: Meeting) -> list[str]:
+    """Materials and minutes added (+), removed (-) or changed (~), by kind and title:
+    `+ slides 'Status' for 'Talk title'`, `+ minutes`. A protected meeting's are only
+    said to have changed (their titles may be for members only), and a long list is cut."""
+    holders = [("", old.materials, old.minutes, new.materials, new.minutes)]
+    before = {talk.title: talk for talk in old.talks}
+    for talk in new.talks:
+        was = before.get(talk.title)
+        was_materials, was_minutes = (was.materials, was.minutes) if was else ((), None)
+        holders.append((talk.title, was_materials, was_minutes, talk.materials, talk.minutes))
+    if all(h[1] == h[3] and h[2] == h[4] for h in holders):
+        return []
+    if old.protected or new.protected:
+        return ["materials changed"]
+    marks = [mark for holder in holders for mark in _material_marks(*holder)]
+    if len(marks) > _MARKS:
+        marks[_MARKS - 1 :] = [f"{len(marks) - _MARKS + 1} more material changes"]
+    return marks or ["materials changed"]
+
+
+def _material_marks(
+    talk: str,
+    old: tuple[Material, ...],
+    old_minutes: Minutes | None,
+    new: tuple[Material, ...],
+    new_minutes: Minutes | None,
+) -> list[str]:
+    where = f" for {_quote(talk)}" if talk else ""
+    before = {(m.folder, m.title): m for m in old}
+    after = {(m.folder, m.title): m for m in new}
+    marks = [
+        f"+ {m.kind.value} {_quote(m.title)}{where}" for k, m in after.items() if k not in before
+    ]
+    marks += [
+        f"- {m.kind.value} {_quote(m.title)}{where}" for k, m in before.items() if k not in after
+    ]
+    marks += [
+        f"~ {m.kind.value} {_quote(m.title)}{where}"
+        for k, m in after.items()
+        if k in before and before[k] != m
+    ]
+    if old_minutes != new_minutes:
+        sign = "+" if old_minutes is None else "-" if new_minutes is None else "~"
+        marks.append(f"{sign} minutes{where}")
+    return marks
 
 
 def _when(moment: datetime, zone: ZoneInfo | None, form: str) -> str:

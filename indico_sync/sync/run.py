@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from indico_sync.config import Config, load_config
-from indico_sync.meetings import Meeting, apply_overrides, protect_meetings
+from indico_sync.meetings import Meeting, Protection
+from indico_sync.policy import publishable
 from indico_sync.snapshot import SNAPSHOT_PATH, Snapshot, load_snapshot_file, render_snapshot
 from indico_sync.sync.indico import (
     FetchOptions,
@@ -29,6 +30,7 @@ from indico_sync.sync.indico import (
     fetch_sources,
     make_client,
 )
+from indico_sync.sync.materials import MaterialOptions
 from indico_sync.sync.normalise import normalise_events
 from indico_sync.sync.rules import (
     Changes,
@@ -81,12 +83,10 @@ def sync(
         merged = merge_meetings(
             stored, fetched, window=(window.start, window.end), zone=config.timezone
         )
-        # Here so what must not be published (protected details, hidden events) is never
-        # stored in git; `snapshot.load_published` applies both again at build, for a
-        # config changed since this sync.
-        merged = apply_overrides(
-            protect_meetings(merged, config.indico.protected), config.indico.overrides
-        )
+        # Here so what must not be published (protected details, hidden events, materials
+        # turned off) is never stored in git; `snapshot.load_published` applies the same
+        # again at build, for a config changed since this sync.
+        merged = publishable(merged, config.indico)
         changes = diff_meetings(stored, merged)
         check_removals(changes, stored=len(stored), allow=allow_removals)
         path = source_dir / SNAPSHOT_PATH
@@ -174,6 +174,11 @@ def fetch_meetings(
             category_id=None if source.subcategories else source.category,
             default_type=indico.default_type,
             include_hidden=indico.include_hidden,
+            materials=MaterialOptions(
+                enabled=indico.materials,
+                keep_protected=indico.protected is Protection.FULL,
+                kinds=indico.material_kinds,
+            ),
         )
         log.info("%s: %s", source.key, plural(len(fetched[source.key]), "meeting"))
     return fetched
