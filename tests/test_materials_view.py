@@ -32,7 +32,7 @@ ZOOM = Material(
 def test_labels_by_kind_hints_by_type_size_and_host() -> None:
     """Slides say 'PDF, 1.2 MB'; a recording link names its host; the order is kept."""
     assert material_views([SLIDES, ZOOM]) == [
-        MaterialView(label="Slides", title=SLIDES.title, url=SLIDES.url, hint="PDF, 1.2 MB"),
+        MaterialView(label="Slides", title=SLIDES.title, url=SLIDES.url, hint="PDF, 1.2\u00a0MB"),
         MaterialView(label="Recording", title="Zoom recording", url=ZOOM.url, hint="cern.zoom.us"),
     ]
 
@@ -60,7 +60,7 @@ def test_other_materials_are_labelled_by_their_type() -> None:
         ]
     )
     assert [(v.label, v.hint) for v in views] == [
-        ("Word", "Word, 2.0 kB"),
+        ("Word", "Word, 2.0\u00a0kB"),
         ("H5", "H5"),
         ("File", ""),
         ("Link", "wiki.example"),
@@ -124,15 +124,15 @@ def test_file_type_from_content_type_then_extension(
 @pytest.mark.parametrize(
     ("size", "text"),
     [
-        (0, "0 bytes"),
-        (1, "1 byte"),
-        (999, "999 bytes"),
-        (1000, "1.0 kB"),
-        (1_234_567, "1.2 MB"),
-        (15_300_000, "15 MB"),
-        (999_960, "1.0 MB"),
-        (3 * 10**12, "3.0 TB"),
-        (5 * 10**16, "50000 TB"),
+        (0, "0\u00a0bytes"),
+        (1, "1\u00a0byte"),
+        (999, "999\u00a0bytes"),
+        (1000, "1.0\u00a0kB"),
+        (1_234_567, "1.2\u00a0MB"),
+        (15_300_000, "15\u00a0MB"),
+        (999_960, "1.0\u00a0MB"),
+        (3 * 10**12, "3.0\u00a0TB"),
+        (5 * 10**16, "50000\u00a0TB"),
     ],
 )
 def test_sizes_in_human_form(size: int, text: str) -> None:

@@ -119,14 +119,15 @@ def file_type(material: Material) -> str:
 
 
 def human_size(size: int) -> str:
-    """'1.2 MB': decimal units as file managers show them, one decimal below 10."""
+    """'1.2 MB': decimal units as file managers show them, one decimal below 10; a
+    no-break space keeps the number and its unit on one line."""
     if size < 1000:
-        return f"{size} bytes" if size != 1 else "1 byte"
+        return f"{size}\u00a0bytes" if size != 1 else "1\u00a0byte"
     value = float(size)
     for unit in _UNITS:
         value /= 1000
         if value < 999.95 or unit == _UNITS[-1]:
-            return f"{value:.1f} {unit}" if value < 9.95 else f"{value:.0f} {unit}"
+            return f"{value:.1f}\u00a0{unit}" if value < 9.95 else f"{value:.0f}\u00a0{unit}"
     raise AssertionError("unreachable")  # pragma: no cover
 
 
