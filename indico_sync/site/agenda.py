@@ -29,7 +29,15 @@ from indico_sync.site.materials_view import (
     minutes_view,
 )
 
-__all__ = ["Agenda", "MaterialView", "MeetingRow", "TalkRow", "build_agenda", "material_views"]
+__all__ = [
+    "Agenda",
+    "MaterialView",
+    "MeetingRow",
+    "TalkRow",
+    "build_agenda",
+    "material_views",
+    "minutes_view",
+]
 
 MONTHS = (
     "January", "February", "March", "April", "May", "June",
