@@ -96,7 +96,10 @@ ALIAS_HINT = "YAML aliases (*name) are not accepted; write the value out"
 
 
 def is_web_url(url: str) -> bool:
-    """An absolute http(s) URL with a host: the only kind ever published as a link."""
+    """An absolute http(s) URL with a host: the only kind ever published as a link.
+    No white space or control characters anywhere (urlsplit would strip some)."""
+    if not url.isprintable() or any(c.isspace() for c in url):
+        return False
     try:
         parts = urlsplit(url)
     except ValueError:

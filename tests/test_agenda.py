@@ -9,7 +9,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from helpers import meeting
 
-from indico_sync.meetings import MeetingType, Person, Protection, Status, Talk
+from indico_sync.meetings import (
+    Material,
+    MaterialKind,
+    MeetingType,
+    Minutes,
+    Person,
+    Protection,
+    Status,
+    Talk,
+)
 from indico_sync.policy import protect_meetings
 from indico_sync.site.agenda import (
     build_agenda,
@@ -186,3 +195,52 @@ def test_a_label_message_goes_with_the_status() -> None:
     assert (row.status, row.status_message) == ("Not happening", "Postponed to next month")
     on = replace(off, status=Status.SCHEDULED, label="Open")
     assert build_row(on, zone=ZURICH, is_next=False).status_message == ""
+
+
+# --- materials and the meeting page ----------------------------------------------------
+
+
+def test_rows_link_to_the_meeting_page_with_materials_and_minutes() -> None:
+    """The page URL is under the baseurl; Home's minutes link goes to the page's #minutes;
+    a talk's minutes link to its Indico note and come before its materials."""
+    slides = Material(title="ORCA", url="https://indico.example/o.pdf", kind=MaterialKind.SLIDES)
+    note = Minutes(html="<p>Notes</p>", url="https://indico.example/event/7/note/")
+    talk = Talk(title="ORCA", materials=(slides,), minutes=note)
+    base = meeting(7, datetime(2026, 12, 4, 15, tzinfo=ZURICH))
+    full = replace(base, talks=(talk, Talk(title="Plain")), materials=(slides,), minutes=note)
+    row = build_row(full, zone=None, is_next=False, baseurl="/wg")
+    assert row.page_url == "/wg/meetings/indico-example-7/"
+    assert row.minutes is not None
+    assert (row.minutes.label, row.minutes.url) == ("Minutes", row.page_url + "#minutes")
+    assert [m.label for m in row.materials] == ["Slides"]
+    assert [(m.label, m.url) for m in row.talks[0].materials] == [
+        ("Minutes", note.url),
+        ("Slides", slides.url),
+    ]
+    assert row.talks[1].materials == ()
+    bare = build_row(base, zone=None, is_next=False)
+    assert (bare.page_url, bare.materials, bare.minutes) == (
+        "/meetings/indico-example-7/",
+        (),
+        None,
+    )
+
+
+def test_a_talks_minutes_without_a_note_url_link_to_the_meeting_page() -> None:
+    """No (or no http(s)) note URL: the link goes to the minutes on the meeting page."""
+    talk = Talk(title="T", minutes=Minutes(html="<p>x</p>", url="javascript:alert(1)"))
+    start = datetime(2026, 12, 4, 15, tzinfo=ZURICH)
+    row = build_row(meeting(7, start, talks=(talk,)), zone=None, is_next=False, baseurl="/wg")
+    assert [m.url for m in row.talks[0].materials] == ["/wg/meetings/indico-example-7/#minutes"]
+
+
+def test_the_agenda_passes_the_baseurl_to_every_row() -> None:
+    """Upcoming and past rows alike link to their pages under the baseurl."""
+    later = meeting(1, datetime(2026, 12, 4, 15, tzinfo=ZURICH))
+    past = meeting(2, datetime(2026, 1, 4, 15, tzinfo=ZURICH))
+    agenda = build_agenda([later, past], now=NOW, zone=ZURICH, baseurl="/wg")
+    rows = (*agenda.upcoming, *agenda.past)
+    assert [r.page_url for r in rows] == [
+        "/wg/meetings/indico-example-1/",
+        "/wg/meetings/indico-example-2/",
+    ]

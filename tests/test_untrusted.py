@@ -50,6 +50,9 @@ def test_first_alias_names_the_line() -> None:
         ("https://", False),
         ("//indico.cern.ch/event/1/", False),
         ("http://[::1", False),
+        (" https://indico.cern.ch/", False),
+        ("https://indico.cern.ch/\n::error::x", False),
+        ("\x01https://indico.cern.ch/", False),
     ],
 )
 def test_only_http_urls_with_a_host_are_web_urls(url: str, web: bool) -> None:

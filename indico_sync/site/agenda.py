@@ -5,9 +5,10 @@ out, split into upcoming (soonest first) and past (newest first), with the next
 meeting picked out. Dates are in the site's zone (or the event's own) with the
 abbreviation the tz database gives for that very day, so the templates only loop.
 Indico text stays plain strings for the templates to escape; only descriptions,
-after the nh3 sanitiser, are marked safe. Separate from `render.py` because turning
-Indico data into display strings is its own stage, tested with plain data, while
-`render.py` assembles pages, feeds and files around it.
+after the nh3 sanitiser, are marked safe; materials become `MaterialView`s
+(`materials_view.py`) and each row knows its meeting page's URL. Separate from
+`render.py` because turning Indico data into display strings is its own stage, tested
+with plain data, while `render.py` assembles pages, feeds and files around it.
 """
 
 from __future__ import annotations
@@ -19,8 +20,19 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
-from indico_sync.meetings import Meeting, Status, Talk, sort_meetings
-from indico_sync.untrusted import clean_html
+from indico_sync.meetings import Meeting, Person, Status, Talk, sort_meetings
+from indico_sync.site.materials_view import MaterialView, material_views, minutes_view
+from indico_sync.untrusted import clean_html, is_web_url
+
+__all__ = [
+    "Agenda",
+    "MaterialView",
+    "MeetingRow",
+    "TalkRow",
+    "build_agenda",
+    "material_views",
+    "minutes_view",
+]
 
 MONTHS = (
     "January", "February", "March", "April", "May", "June",
@@ -28,6 +40,15 @@ MONTHS = (
 )  # fmt: skip
 DASH = "\u2013"  # en dash, for date ranges
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TalkRow:
+    """One talk under its meeting: title, speakers and its materials' links."""
+
+    title: str
+    speakers: tuple[Person, ...]
+    materials: tuple[MaterialView, ...]  # a talk's minutes, if any, come first
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -40,7 +61,10 @@ class MeetingRow:
     date: str  # "8 April 2022", or a range for a multi-day event
     time: str  # "15:00 (CEST)"
     iso: str  # the start, ISO 8601 with offset, for <time datetime> and the script
-    talks: tuple[Talk, ...]
+    page_url: str  # the meeting's own page: {baseurl}/meetings/{page_slug}/
+    talks: tuple[TalkRow, ...]
+    materials: tuple[MaterialView, ...]  # the event's own, not its talks'
+    minutes: MaterialView | None  # a link to the minutes on the meeting page, if any
     description: Markup  # sanitised; only shown when there are no talks
     type: str
     location: str
@@ -58,18 +82,20 @@ class Agenda:
     zone_note: str
 
 
-def build_agenda(meetings: Sequence[Meeting], *, now: datetime, zone: ZoneInfo | None) -> Agenda:
+def build_agenda(
+    meetings: Sequence[Meeting], *, now: datetime, zone: ZoneInfo | None, baseurl: str = ""
+) -> Agenda:
     """Upcoming (not yet over) soonest first, past newest first; the next meeting is the
-    first upcoming one that is not cancelled or postponed."""
+    first upcoming one that is not cancelled or postponed. Meeting pages are under `baseurl`."""
     ordered = sort_meetings(meetings)
     upcoming = [m for m in ordered if max(m.start, m.end) > now]
     upcoming_keys = {id(m) for m in upcoming}
     following = next((m for m in upcoming if m.status is Status.SCHEDULED), None)
-    rows = tuple(build_row(m, zone=zone, is_next=m is following) for m in upcoming)
+    rows = tuple(build_row(m, zone=zone, is_next=m is following, baseurl=baseurl) for m in upcoming)
     return Agenda(
         upcoming=rows,
         past=tuple(
-            build_row(m, zone=zone, is_next=False)
+            build_row(m, zone=zone, is_next=False, baseurl=baseurl)
             for m in reversed(ordered)
             if id(m) not in upcoming_keys
         ),
@@ -78,8 +104,11 @@ def build_agenda(meetings: Sequence[Meeting], *, now: datetime, zone: ZoneInfo |
     )
 
 
-def build_row(meeting: Meeting, *, zone: ZoneInfo | None, is_next: bool) -> MeetingRow:
+def build_row(
+    meeting: Meeting, *, zone: ZoneInfo | None, is_next: bool, baseurl: str = ""
+) -> MeetingRow:
     """Display strings for one meeting, in `zone` or else the event's own zone."""
+    page_url = f"{baseurl}/meetings/{meeting.page_slug}/"
     tz = zone or meeting.zone
     start = meeting.start.astimezone(tz)
     end = max(meeting.end.astimezone(tz), start)
@@ -91,7 +120,11 @@ def build_row(meeting: Meeting, *, zone: ZoneInfo | None, is_next: bool) -> Meet
         date=format_days(start, end),
         time=format_time(start),
         iso=start.isoformat(timespec="minutes"),
-        talks=meeting.talks,
+        page_url=page_url,
+        talks=tuple(_talk_row(talk, page_url=page_url) for talk in meeting.talks),
+        materials=tuple(material_views(meeting.materials)),
+        # The minutes' text is on the meeting page; Home links to it there.
+        minutes=minutes_view(meeting.minutes, title=meeting.title, url=page_url + "#minutes"),
         # A protected event reaches this point without its description unless the
         # config says `indico.protected: full` (see meetings.protect_meetings).
         description=sanitise(meeting.description) if not meeting.talks else Markup(),
@@ -101,6 +134,18 @@ def build_row(meeting: Meeting, *, zone: ZoneInfo | None, is_next: bool) -> Meet
         status_message="" if meeting.status is Status.SCHEDULED else meeting.label_message,
         protected=meeting.protected,
         is_next=is_next,
+    )
+
+
+def _talk_row(talk: Talk, *, page_url: str) -> TalkRow:
+    """A talk's links: its minutes (its note on Indico, else the meeting page's minutes)
+    first, then its materials."""
+    note = talk.minutes.url if talk.minutes and is_web_url(talk.minutes.url) else ""
+    minutes = minutes_view(talk.minutes, title=talk.title, url=note or page_url + "#minutes")
+    return TalkRow(
+        title=talk.title,
+        speakers=talk.speakers,
+        materials=(*([minutes] if minutes else []), *material_views(talk.materials)),
     )
 
 

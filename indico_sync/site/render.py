@@ -99,7 +99,7 @@ def render_site(
     site = build_site_view(config, pages, updated=updated)
     table = ""
     if any(MEETINGS_MARKER in page.html for page in pages):
-        agenda = build_agenda(meetings, now=now, zone=config.timezone)
+        agenda = build_agenda(meetings, now=now, zone=config.timezone, baseurl=config.baseurl)
         table = _render(env, "partials/meetings.html", site=site, agenda=agenda).decode()
     views = [build_page_view(page, config=config, meetings=table) for page in pages]
     posts = sorted((v for v in views if v.published), key=_newest, reverse=True)
