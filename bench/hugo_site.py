@@ -118,6 +118,7 @@ MEETING = """{{ define "main" }}<article class="meeting">
 <a href="{{ .RelPermalink }}">{{ .Title }} →</a>{{ end }}</nav>
 </article>{{ end }}
 """
+NO_PAGE = '{"_build": {"render": "never"}}\n'
 CSS = "body{font:16px/1.5 system-ui,sans-serif;margin:0}.wrapper{max-width:800px;margin:auto}\n"
 
 
@@ -139,6 +140,8 @@ def make_site(source: Path, dest: Path) -> Path:
     for post in sorted((source / "_posts").glob("*.md")):
         _write_page(post, dest / "content" / "posts" / post.name)
     meeting_pages.write_pages(source, dest / "content" / "meetings", fence=False)
+    for section in ("posts", "meetings"):  # no section page (none in the other sites either)
+        (dest / "content" / section / "_index.md").write_text(NO_PAGE, encoding="utf-8")
     layouts = dest / "layouts"
     for name, text in (
         ("_default/baseof.html", BASEOF),
@@ -164,8 +167,6 @@ def hugo_config(site: dict[str, object]) -> str:
         'disableKinds = ["taxonomy", "term"]',  # sections kept: .PrevInSection needs them
         "buildFuture = true",
         "enableRobotsTXT = true",
-        "[outputs]",
-        'section = ["html"]',  # and no layout for it: no section page, no section feed
         "[params]",
         *(f"{key} = {_toml(value)}" for key, value in sorted(params.items())),
         "[permalinks]",
