@@ -40,8 +40,7 @@ title="{{ site.Title }}">
 <body>
 <header class="site-header"><div class="wrapper">
 <a class="site-title" href="{{ "/" | relURL }}">{{ site.Title }}</a>
-<nav class="site-nav">{{ range (where site.Pages "Weight" ">" 0).ByWeight -}}
-<a class="page-link" href="{{ .RelPermalink }}">{{ .Title }}</a> {{ end }}</nav>
+{{ partialCached "nav.html" . }}
 </div></header>
 <main class="page-content"><div class="wrapper">{{ block "main" . }}{{ end }}</div></main>
 <footer class="site-footer"><div class="wrapper">
@@ -53,6 +52,9 @@ title="{{ site.Title }}">
 </body>
 </html>
 """
+NAV = """<nav class="site-nav">{{ range (where site.Pages "Weight" ">" 0).ByWeight -}}
+<a class="page-link" href="{{ .RelPermalink }}">{{ .Title }}</a> {{ end }}</nav>
+"""  # the same on every page: rendered once (else every page filters all pages)
 HOME = """{{ define "main" }}<div class="home">
 <h1 class="page-heading">{{ with .Params.display_title }}{{ . | safeHTML }}\
 {{ else }}{{ .Title }}{{ end }}</h1>
@@ -130,7 +132,7 @@ def make_site(source: Path, dest: Path) -> Path:
     """Convert the indico_sync source folder `source` into a Hugo site at `dest`."""
     shutil.rmtree(dest, ignore_errors=True)
     folders = ("content/posts", "data", "static", "layouts/_default", "layouts/shortcodes")
-    for folder in (*folders, "layouts/meetings"):
+    for folder in (*folders, "layouts/meetings", "layouts/partials"):
         (dest / folder).mkdir(parents=True)
     site = dict(load_config(source).site)  # with the derived keys (indico_category_url)
     (dest / "config.toml").write_text(hugo_config(site), encoding="utf-8")
@@ -149,6 +151,7 @@ def make_site(source: Path, dest: Path) -> Path:
         ("_default/single.html", SINGLE),
         ("shortcodes/meetings.html", MEETINGS),
         ("meetings/single.html", MEETING),
+        ("partials/nav.html", NAV),
     ):
         (layouts / name).write_text(text.replace("\\\n", ""), encoding="utf-8")
     (dest / "static" / "main.css").write_text(CSS, encoding="utf-8")
