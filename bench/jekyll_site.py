@@ -45,6 +45,7 @@ MEETINGS = """<table class="meetings">
 </tbody>
 </table>
 """
+# page.previous and page.next each search the collection: looked up once per page.
 MEETING = """---
 layout: default
 ---
@@ -77,10 +78,10 @@ to {{ page.end | date: "%H:%M (%:z)" }}</p>
 "location": {{ place | replace: "<", "\\u003c" }}, "organizer": {"@type": "Organization", \
 "name": {{ site.title | jsonify }}, "url": {{ site.url | jsonify }}}, \
 "url": {{ page.url | absolute_url | jsonify }}}</script>
-<nav class="meeting-nav">{% if page.previous %}\
-<a href="{{ page.previous.url | relative_url }}">← {{ page.previous.title | escape }}</a>\
-{% endif %} {% if page.next %}<a href="{{ page.next.url | relative_url }}">\
-{{ page.next.title | escape }} →</a>{% endif %}</nav>
+{% assign prev = page.previous %}{% assign next = page.next %}\
+<nav class="meeting-nav">{% if prev %}<a href="{{ prev.url | relative_url }}">\
+← {{ prev.title | escape }}</a>{% endif %} {% if next %}<a href="{{ next.url | relative_url }}">\
+{{ next.title | escape }} →</a>{% endif %}</nav>
 </article>
 """
 
