@@ -1,14 +1,18 @@
 """Check that every tool built the same content, so the timings compare like with like.
 
 Counted from the output folder: the meeting rows on the home page (distinct event
-links), the post pages, and whether a feed and a sitemap were written.
+links), the meeting pages (`meetings/*/index.html`), the post pages, and whether a
+feed and a sitemap were written.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from bench.meeting_pages import count_pages
 
 _EVENT_LINK = re.compile(rb"indico\.cern\.ch/event/(\d+)")
 FEEDS = ("feed.xml", "index.xml", "atom.xml", "feed.atom")
@@ -20,6 +24,7 @@ class Output:
     kilobytes: float
     home_kilobytes: float
     meeting_rows: int
+    meeting_pages: int
     post_pages: int
     feed: bool
     sitemap: bool
@@ -29,6 +34,8 @@ class Output:
         found = []
         if self.meeting_rows < meetings:
             found.append(f"home shows {self.meeting_rows} of {meetings} meetings")
+        if self.meeting_pages < meetings:
+            found.append(f"{self.meeting_pages} of {meetings} meeting pages")
         if self.post_pages < posts:
             found.append(f"{self.post_pages} of {posts} post pages")
         if not self.feed:
@@ -49,9 +56,24 @@ def check_output(out: Path, *, event_ids: range) -> Output:
         kilobytes=sum(path.stat().st_size for path in files) / 1000,
         home_kilobytes=len(text) / 1000,
         meeting_rows=sum(1 for event_id in ids if event_id in event_ids),
+        meeting_pages=count_pages(out),
         post_pages=sum(
             1 for path in files if path.suffix == ".html" and "news-" in path.as_posix()
         ),
         feed=any((out / name).is_file() for name in FEEDS),
         sitemap=(out / "sitemap.xml").is_file(),
     )
+
+
+def unlike(outputs: Mapping[str, Output], *, meetings: int) -> dict[str, list[str]]:
+    """Per tool, what makes its output not comparable with another tool's: a tool that
+    builds every meeting page is measured doing more work than one that builds none."""
+    short = sorted(tool for tool, output in outputs.items() if output.meeting_pages < meetings)
+    if not short:
+        return {}
+    named = ", ".join(short)
+    return {
+        tool: [f"not like for like: fewer meeting pages from {named}"]
+        for tool in outputs
+        if tool not in short
+    }

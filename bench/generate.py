@@ -3,18 +3,30 @@
 Deterministic: the same size and seed give the same bytes, so every run and every
 tool builds exactly the same content. The pages are copied from the repository's
 `site_src`; the meetings go through `render_snapshot`, so the file is the format
-indico_sync itself writes.
+indico_sync itself writes. Meetings carry materials (slides files, a recording link)
+and sometimes minutes, drawn from their own random stream: the snapshot holds them
+once `render_snapshot` writes them, and the other fields stay the same either way.
 """
 
 from __future__ import annotations
 
 import random
 import shutil
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from indico_sync.meetings import Meeting, MeetingType, Person, Status, Talk
+from indico_sync.meetings import (
+    Material,
+    MaterialKind,
+    Meeting,
+    MeetingType,
+    Minutes,
+    Person,
+    Status,
+    Talk,
+)
 from indico_sync.snapshot import render_snapshot
 
 REPO = Path(__file__).resolve().parent.parent
@@ -88,7 +100,8 @@ def generate_site(dest: Path, *, meetings: int, posts: int = POSTS, seed: int = 
     for name in PAGES:
         shutil.copyfile(REPO / "site_src" / name, dest / name)
     rng = random.Random(f"{seed}:{meetings}")
-    snapshot = render_snapshot(make_meetings(meetings, rng))
+    extras = random.Random(f"{seed}:{meetings}:materials")
+    snapshot = render_snapshot(with_materials(m, extras) for m in make_meetings(meetings, rng))
     (dest / "_data" / "meetings.yml").write_text(snapshot, encoding="utf-8", newline="\n")
     for name, text in make_posts(posts, random.Random(f"{seed}:posts")):
         (dest / "_posts" / name).write_text(text, encoding="utf-8", newline="\n")
@@ -153,6 +166,55 @@ def make_talks(start: datetime, length: timedelta, rng: random.Random) -> tuple[
 def make_person(rng: random.Random) -> Person:
     return Person(
         name=f"{rng.choice(FIRST)} {rng.choice(LAST)}", affiliation=rng.choice(AFFILIATIONS)
+    )
+
+
+def with_materials(meeting: Meeting, rng: random.Random) -> Meeting:
+    """Most talks with slides (a PDF, sometimes also PowerPoint), a recording link for
+    about half the meetings, minutes for about a third; cancelled meetings get none."""
+    if meeting.status is Status.CANCELLED:
+        return meeting
+    base = f"https://indico.cern.ch/event/{meeting.id}"
+    talks = tuple(
+        replace(talk, materials=_slides(f"{base}/contributions/{n}", rng))
+        if rng.random() < 0.7
+        else talk
+        for n, talk in enumerate(meeting.talks, start=1)
+    )
+    materials: tuple[Material, ...] = ()
+    if rng.random() < 0.5:
+        recording = Material(
+            title=f"Recording of {meeting.title}",
+            url=f"https://cern.zoom.us/rec/share/{rng.getrandbits(64):016x}",
+            kind=MaterialKind.RECORDING,
+            link=True,
+            folder="Recordings",
+        )
+        materials = (recording,)
+    minutes = None
+    if rng.random() < 0.3:
+        items = "".join(f"<li>{_sentence(rng)}</li>" for _ in range(rng.randint(2, 6)))
+        html = f"<p>{_sentence(rng)}</p><ul>{items}</ul><p><b>Actions:</b> {_sentence(rng)}</p>"
+        minutes = Minutes(html=html, url=f"{base}/note/")
+    return replace(meeting, talks=talks, materials=materials, minutes=minutes)
+
+
+def _slides(base: str, rng: random.Random) -> tuple[Material, ...]:
+    kinds = [("pdf", "application/pdf")]
+    if rng.random() < 0.2:
+        kinds.append(
+            ("pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation")
+        )
+    return tuple(
+        Material(
+            title=f"slides.{ext}" if ext == "pdf" else "Slides (PowerPoint)",
+            url=f"{base}/attachments/{rng.randint(1, 9_999_999)}/slides.{ext}",
+            kind=MaterialKind.SLIDES,
+            filename=f"slides.{ext}",
+            content_type=content_type,
+            size=rng.randint(200_000, 12_000_000),
+        )
+        for ext, content_type in kinds
     )
 
 

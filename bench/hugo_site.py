@@ -3,6 +3,7 @@
 Pages keep their text; front matter `order` becomes `weight`, `permalink` becomes `url`,
 `{{ site.x }}` becomes Hugo's `{{< param "x" >}}` and `{% include meetings.html %}`
 a `{{< meetings >}}` shortcode that renders every row of `data/meetings.yml`.
+Each meeting also gets a page, `content/meetings/{slug}.md` (see `bench/meeting_pages.py`).
 Hugo builds the nav, the News list, RSS (`index.xml`), `sitemap.xml` and `robots.txt`.
 """
 
@@ -15,7 +16,9 @@ from pathlib import Path
 
 import yaml
 
+from bench import meeting_pages
 from indico_sync.config import load_config
+from indico_sync.meetings import Meeting
 
 COMMAND = "hugo"
 CONFIG_KEYS = {"title", "description", "url", "baseurl", "lang", "timezone", "indico"}
@@ -37,8 +40,7 @@ title="{{ site.Title }}">
 <body>
 <header class="site-header"><div class="wrapper">
 <a class="site-title" href="{{ "/" | relURL }}">{{ site.Title }}</a>
-<nav class="site-nav">{{ range (where site.Pages "Weight" ">" 0).ByWeight -}}
-<a class="page-link" href="{{ .RelPermalink }}">{{ .Title }}</a> {{ end }}</nav>
+{{ partialCached "nav.html" . }}
 </div></header>
 <main class="page-content"><div class="wrapper">{{ block "main" . }}{{ end }}</div></main>
 <footer class="site-footer"><div class="wrapper">
@@ -50,6 +52,9 @@ title="{{ site.Title }}">
 </body>
 </html>
 """
+NAV = """<nav class="site-nav">{{ range (where site.Pages "Weight" ">" 0).ByWeight -}}
+<a class="page-link" href="{{ .RelPermalink }}">{{ .Title }}</a> {{ end }}</nav>
+"""  # the same on every page: rendered once (else every page filters all pages)
 HOME = """{{ define "main" }}<div class="home">
 <h1 class="page-heading">{{ with .Params.display_title }}{{ . | safeHTML }}\
 {{ else }}{{ .Title }}{{ end }}</h1>
@@ -86,6 +91,36 @@ MEETINGS = """<table class="meetings">
 </tbody>
 </table>
 """
+MEETING = """{{ define "main" }}<article class="meeting">
+{{- $start := time.AsTime .Params.start }}{{ $end := time.AsTime .Params.end }}
+<h1>{{ .Title }}</h1>
+<p><time datetime="{{ .Params.start }}">{{ $start.Format "Monday 2 January 2006, 15:04" }}\
+</time> to {{ $end.Format "15:04 (-07:00)" }}</p>
+<p>{{ .Params.meeting_type }}{{ with .Params.location }} · {{ . }}{{ end }}\
+{{ with .Params.label }} · <strong>{{ . }}</strong>{{ end }} · \
+<a href="{{ .Params.indico }}">Indico</a></p>
+{{ with .Params.materials }}<p>{{ range . }}\
+<a href="{{ .url }}" title="{{ .title }}">{{ .label }}</a> {{ end }}</p>{{ end }}
+{{ with .Params.talks }}<h2>Agenda</h2><ol class="agenda">{{ range . }}
+<li>{{ with .start }}<time>{{ (time.AsTime .).Format "15:04" }}</time> {{ end }}{{ .title }}\
+{{ with .speakers }}: {{ range $i, $p := . }}{{ if $i }}, {{ end }}{{ $p.name }}\
+{{ with $p.affiliation }} ({{ . }}){{ end }}{{ end }}{{ end }}{{ range .materials }} \
+<a href="{{ .url }}" title="{{ .title }}">{{ .label }}</a>{{ end }}</li>{{ end }}</ol>{{ end }}
+{{ with .Params.minutes }}<h2>Minutes</h2>{{ . | safeHTML }}{{ end }}
+{{- $where := dict "@type" "VirtualLocation" "url" .Params.indico }}\
+{{ with .Params.location }}{{ $where = dict "@type" "Place" "name" . }}{{ end }}
+<script type="application/ld+json">{{ dict "@context" "https://schema.org" "@type" "Event" \
+"name" .Title "startDate" .Params.start "endDate" .Params.end \
+"eventStatus" (print "https://schema.org/" .Params.schema_status) \
+"eventAttendanceMode" (print "https://schema.org/" .Params.attendance "EventAttendanceMode") \
+"location" $where "organizer" (dict "@type" "Organization" "name" site.Title "url" site.BaseURL) \
+"url" .Permalink | jsonify | safeJS }}</script>
+<nav class="meeting-nav">{{ with .PrevInSection }}\
+<a href="{{ .RelPermalink }}">← {{ .Title }}</a>{{ end }} {{ with .NextInSection }}\
+<a href="{{ .RelPermalink }}">{{ .Title }} →</a>{{ end }}</nav>
+</article>{{ end }}
+"""
+NO_PAGE = '{"_build": {"render": "never"}}\n'
 CSS = "body{font:16px/1.5 system-ui,sans-serif;margin:0}.wrapper{max-width:800px;margin:auto}\n"
 
 
@@ -96,7 +131,8 @@ def available() -> bool:
 def make_site(source: Path, dest: Path) -> Path:
     """Convert the indico_sync source folder `source` into a Hugo site at `dest`."""
     shutil.rmtree(dest, ignore_errors=True)
-    for folder in ("content/posts", "data", "static", "layouts/_default", "layouts/shortcodes"):
+    folders = ("content/posts", "data", "static", "layouts/_default", "layouts/shortcodes")
+    for folder in (*folders, "layouts/meetings", "layouts/partials"):
         (dest / folder).mkdir(parents=True)
     site = dict(load_config(source).site)  # with the derived keys (indico_category_url)
     (dest / "config.toml").write_text(hugo_config(site), encoding="utf-8")
@@ -105,12 +141,17 @@ def make_site(source: Path, dest: Path) -> Path:
     _write_page(source / "about.md", dest / "content" / "about.md")
     for post in sorted((source / "_posts").glob("*.md")):
         _write_page(post, dest / "content" / "posts" / post.name)
+    meeting_pages.write_pages(source, dest / "content" / "meetings", fence=False)
+    for section in ("posts", "meetings"):  # no section page (none in the other sites either)
+        (dest / "content" / section / "_index.md").write_text(NO_PAGE, encoding="utf-8")
     layouts = dest / "layouts"
     for name, text in (
         ("_default/baseof.html", BASEOF),
         ("index.html", HOME),
         ("_default/single.html", SINGLE),
         ("shortcodes/meetings.html", MEETINGS),
+        ("meetings/single.html", MEETING),
+        ("partials/nav.html", NAV),
     ):
         (layouts / name).write_text(text.replace("\\\n", ""), encoding="utf-8")
     (dest / "static" / "main.css").write_text(CSS, encoding="utf-8")
@@ -126,12 +167,14 @@ def hugo_config(site: dict[str, object]) -> str:
         f"title = {_toml(site.get('title', ''))}",
         f"languageCode = {_toml(site.get('lang', 'en'))}",
         f"timeZone = {_toml(site.get('timezone', 'UTC'))}",
-        'disableKinds = ["taxonomy", "term", "section"]',
+        'disableKinds = ["taxonomy", "term"]',  # sections kept: .PrevInSection needs them
+        "buildFuture = true",
         "enableRobotsTXT = true",
         "[params]",
         *(f"{key} = {_toml(value)}" for key, value in sorted(params.items())),
         "[permalinks]",
         'posts = "/:year/:month/:day/:slug/"',
+        'meetings = "/meetings/:filename/"',
         "[frontmatter]",
         'date = [":filename", ":default"]',
         "[services.rss]",
@@ -169,3 +212,9 @@ def _toml(value: object) -> str:
 
 def build_command(site: Path, out: Path) -> list[str]:
     return [COMMAND, "--source", str(site), "--destination", str(out), "--quiet"]
+
+
+def change_meeting(source: Path, site: Path, meeting: Meeting) -> None:
+    """Bring one changed meeting (already in `source`'s snapshot) into the Hugo site."""
+    shutil.copyfile(source / "_data" / "meetings.yml", site / "data" / "meetings.yml")
+    meeting_pages.write_page(meeting, site / "content" / "meetings", fence=False)

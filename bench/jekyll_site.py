@@ -3,6 +3,8 @@
 The source folder is used as it is (it is Jekyll-shaped: `_config.yml`, `_posts/`,
 `_data/meetings.yml`, `{{ site.x }}`); the config gains the theme and plugins, and
 `_includes/meetings.html` renders every row of `_data/meetings.yml` with a Liquid loop.
+Each meeting also gets a page, a document of the `meetings` collection
+(`_meetings/{slug}.md`, see `bench/meeting_pages.py`) with `_layouts/meeting.html`.
 No Gemfile and no bundler: `jekyll build -s SRC -d DEST`.
 """
 
@@ -12,7 +14,9 @@ import json
 import shutil
 from pathlib import Path
 
+from bench import meeting_pages
 from indico_sync.config import load_config
+from indico_sync.meetings import Meeting
 
 COMMAND = "jekyll"
 CONFIG_EXTRA = """
@@ -20,6 +24,11 @@ CONFIG_EXTRA = """
 theme: minima
 plugins: [jekyll-feed, jekyll-seo-tag, jekyll-sitemap]
 header_pages: [index.md, about.md]
+future: true  # meetings ahead get their page too
+collections:
+  meetings: {output: true, permalink: "/meetings/:name/"}
+defaults:
+  - {scope: {type: meetings}, values: {layout: meeting}}
 """
 MEETINGS = """<table class="meetings">
 <thead><tr><th>Date</th><th>Meeting</th><th>Link</th><th>Type</th></tr></thead>
@@ -36,6 +45,45 @@ MEETINGS = """<table class="meetings">
 </tbody>
 </table>
 """
+# page.previous and page.next each search the collection: looked up once per page.
+MEETING = """---
+layout: default
+---
+<article class="meeting">
+<h1>{{ page.title | escape }}</h1>
+<p><time datetime="{{ page.start }}">{{ page.start | date: "%A %-d %B %Y, %H:%M" }}</time> \
+to {{ page.end | date: "%H:%M (%:z)" }}</p>
+<p>{{ page.meeting_type }}{% if page.location != "" %} · {{ page.location | escape }}{% endif %}\
+{% if page.label != "" %} · <strong>{{ page.label | escape }}</strong>{% endif %} · \
+<a href="{{ page.indico | escape }}">Indico</a></p>
+{% if page.materials.size > 0 %}<p>{% for m in page.materials %}\
+<a href="{{ m.url | escape }}" title="{{ m.title | escape }}">{{ m.label }}</a> {% endfor %}\
+</p>{% endif %}
+{% if page.talks.size > 0 %}<h2>Agenda</h2><ol class="agenda">{% for t in page.talks %}
+<li>{% if t.start != "" %}<time>{{ t.start | date: "%H:%M" }}</time> {% endif %}\
+{{ t.title | escape }}{% if t.speakers.size > 0 %}: {% for p in t.speakers %}\
+{{ p.name | escape }}{% if p.affiliation != "" %} ({{ p.affiliation | escape }}){% endif %}\
+{% unless forloop.last %}, {% endunless %}{% endfor %}{% endif %}{% for m in t.materials %} \
+<a href="{{ m.url | escape }}" title="{{ m.title | escape }}">{{ m.label }}</a>{% endfor %}\
+</li>{% endfor %}</ol>{% endif %}
+{% if page.minutes != "" %}<h2>Minutes</h2>{{ page.minutes }}{% endif %}
+{% if page.location != "" %}{% capture place %}{"@type": "Place", "name": \
+{{ page.location | jsonify }}}{% endcapture %}{% else %}{% capture place %}\
+{"@type": "VirtualLocation", "url": {{ page.indico | jsonify }}}{% endcapture %}{% endif %}
+<script type="application/ld+json">{"@context": "https://schema.org", "@type": "Event", \
+"name": {{ page.title | jsonify | replace: "<", "\\u003c" }}, \
+"startDate": "{{ page.start }}", "endDate": "{{ page.end }}", \
+"eventStatus": "https://schema.org/{{ page.schema_status }}", \
+"eventAttendanceMode": "https://schema.org/{{ page.attendance }}EventAttendanceMode", \
+"location": {{ place | replace: "<", "\\u003c" }}, "organizer": {"@type": "Organization", \
+"name": {{ site.title | jsonify }}, "url": {{ site.url | jsonify }}}, \
+"url": {{ page.url | absolute_url | jsonify }}}</script>
+{% assign prev = page.previous %}{% assign next = page.next %}\
+<nav class="meeting-nav">{% if prev %}<a href="{{ prev.url | relative_url }}">\
+← {{ prev.title | escape }}</a>{% endif %} {% if next %}<a href="{{ next.url | relative_url }}">\
+{{ next.title | escape }} →</a>{% endif %}</nav>
+</article>
+"""
 
 
 def available() -> bool:
@@ -49,12 +97,18 @@ def make_site(source: Path, dest: Path) -> Path:
     derived = load_config(source).site["indico_category_url"]
     with (dest / "_config.yml").open("a", encoding="utf-8") as config:
         config.write(CONFIG_EXTRA + f"indico_category_url: {json.dumps(derived)}\n")
-    (dest / "_includes").mkdir(exist_ok=True)
-    (dest / "_includes" / "meetings.html").write_text(
-        MEETINGS.replace("\\\n", ""), encoding="utf-8"
-    )
+    for name, text in (("_includes/meetings.html", MEETINGS), ("_layouts/meeting.html", MEETING)):
+        (dest / name).parent.mkdir(exist_ok=True)
+        (dest / name).write_text(text.replace("\\\n", ""), encoding="utf-8")
+    meeting_pages.write_pages(source, dest / "_meetings", fence=True)
     return dest
 
 
 def build_command(site: Path, out: Path) -> list[str]:
     return [COMMAND, "build", "--quiet", "-s", str(site), "-d", str(out)]
+
+
+def change_meeting(source: Path, site: Path, meeting: Meeting) -> None:
+    """Bring one changed meeting (already in `source`'s snapshot) into the Jekyll site."""
+    shutil.copyfile(source / "_data" / "meetings.yml", site / "_data" / "meetings.yml")
+    meeting_pages.write_page(meeting, site / "_meetings", fence=True)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 GNU_TIME = "/usr/bin/time"
 PYCACHE = Path(__file__).resolve().parent / "out" / "pycache"
+KINDS = ("cold", "rebuild", "changed")  # changed: a rebuild after one meeting was edited
 
 
 class BenchError(Exception):
@@ -118,15 +119,23 @@ def _remove(path: Path) -> None:
 
 
 def measure_builds(
-    builds: Sequence[Build], *, runs: int, progress: Callable[[str], None]
+    builds: Sequence[Build],
+    *,
+    runs: int,
+    progress: Callable[[str], None],
+    edit: Callable[[], None] | None = None,
 ) -> dict[tuple[str, str], list[Sample]]:
-    """`runs` rounds of: every tool cold, then every tool rebuilding its own output.
+    """`runs` rounds of: every tool cold, then every tool rebuilding its own output with
+    nothing changed, then (with `edit`) `edit()` untimed and every tool rebuilding again.
 
     Call `warm_up` first.
     """
     samples: dict[tuple[str, str], list[Sample]] = {}
+    kinds = KINDS if edit else KINDS[:2]
     for round_ in range(1, runs + 1):
-        for kind in ("cold", "rebuild"):
+        for kind in kinds:
+            if kind == "changed" and edit:
+                edit()
             for build in builds:
                 if kind == "cold":
                     build.make_cold()
