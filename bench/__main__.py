@@ -50,6 +50,13 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--profile", action="store_true", help="profile the 1,000 site instead")
     parser.add_argument("--out", type=Path, default=BENCH / "out", help="scratch folder")
     parser.add_argument("--results", type=Path, help="default: bench/RESULTS.md")
+    parser.add_argument(
+        "--others-up-to",
+        type=int,
+        default=0,
+        metavar="N",
+        help="build with Hugo and Jekyll only up to N meetings (0: always)",
+    )
     args = parser.parse_args(argv)
     args.sizes = [int(size) for size in args.sizes.split(",")]
     if args.tiny:
@@ -84,9 +91,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["notes"].append(f"{name}: `{TOOLS[name].COMMAND}` is not installed; skipped.")
     try:
         results["builds"] = {
-            str(size): bench_builds(size, tools, args=args, notes=results["notes"])
+            str(size): bench_builds(
+                size, _tools_at(size, tools, args), args=args, notes=results["notes"]
+            )
             for size in args.sizes
         }
+        if args.others_up_to and max(args.sizes) > args.others_up_to:
+            results["notes"].append(
+                f"Hugo and Jekyll were built up to {args.others_up_to:,} meetings only "
+                f"(`--others-up-to {args.others_up_to}`)."
+            )
         results["startup"] = bench_startup(tools, runs=max(args.runs, 3))
         results.update(bench_sync(args))
     except BenchError as exc:
@@ -99,6 +113,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     (args.out / "results.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
     print(f"wrote {args.results}", file=sys.stderr)
     return 0
+
+
+def _tools_at(size: int, tools: list[str], args: argparse.Namespace) -> list[str]:
+    """indico_sync always; the others up to `--others-up-to` meetings (Jekyll takes minutes
+    for 10,000 meeting pages)."""
+    return tools if not args.others_up_to or size <= args.others_up_to else tools[:1]
 
 
 def _shown_options(argv: Sequence[str]) -> list[str]:
