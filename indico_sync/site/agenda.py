@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import nh3
 from markupsafe import Markup
 
-from indico_sync.meetings import Meeting, Status, Talk, sort_meetings
+from indico_sync.meetings import Material, Meeting, Status, Talk, sort_meetings
 
 MONTHS = (
     "January", "February", "March", "April", "May", "June",
@@ -156,3 +156,28 @@ def _location(meeting: Meeting) -> str:
 def sanitise(description: str) -> Markup:
     """Indico's description HTML, reduced to safe text markup; links only http(s)."""
     return Markup(_CLEANER.clean(description).strip()) if description.strip() else Markup()  # noqa: S704
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MaterialView:
+    """One material as a compact link: "Slides", its title, its URL, "PDF, 1.2 MB"."""
+
+    label: str
+    title: str
+    url: str
+    hint: str
+
+
+def material_views(materials: Sequence[Material]) -> list[MaterialView]:
+    """The links to show, in the order given; only http(s) URLs (the sync keeps only those)."""
+    return [
+        MaterialView(label=m.kind.value.capitalize(), title=m.title, url=m.url, hint=_hint(m))
+        for m in materials
+        if m.url.startswith(("https://", "http://"))
+    ]
+
+
+def _hint(material: Material) -> str:
+    kind = material.filename.rpartition(".")[2].upper() if "." in material.filename else ""
+    size = f"{material.size / 1e6:.1f} MB" if material.size else ""
+    return ", ".join(part for part in (kind, size) if part)

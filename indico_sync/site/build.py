@@ -27,6 +27,7 @@ from indico_sync.site.cache import (
     now_span,
     output_state,
     render_manifest,
+    reusable_pages,
 )
 from indico_sync.site.sources import load_assets, load_site_files, load_templates
 from indico_sync.site.worker import Background
@@ -52,6 +53,8 @@ class BuildResult:
     meetings: int
     files: int
     fresh: bool = field(default=False, compare=False)  # nothing to do: the output was current
+    reused: int = field(default=0, compare=False)  # meeting pages kept from the last build
+    keys: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
 
 def build(source: Path, out: Path, *, templates: Path, now: datetime) -> BuildResult:
@@ -69,7 +72,7 @@ def build(source: Path, out: Path, *, templates: Path, now: datetime) -> BuildRe
     protect = _protected(source, templates)
     known = previous.outputs if previous else ()
     check_output_folder(out, protect=protect, known=known)
-    files, result, span = _in_memory(source, templates=templates, now=now, skip=out)
+    files, result, span = _in_memory(source, templates=templates, now=now, out=out, old=previous)
     write_site(out, files, protect=protect, known=known)
     log.debug("wrote %d files to %s", result.files, out)
     _write_manifest(out, print_=print_, span=span, result=result)
@@ -92,7 +95,12 @@ def check(source: Path, *, templates: Path, now: datetime) -> BuildResult:
 
 
 def _in_memory(
-    source: Path, *, templates: Path, now: datetime, skip: Path | None = None
+    source: Path,
+    *,
+    templates: Path,
+    now: datetime,
+    out: Path | None = None,
+    old: Manifest | None = None,
 ) -> tuple[dict[str, bytes], BuildResult, tuple[float, float]]:
     """The whole site in memory, and what it holds.
 
@@ -105,7 +113,7 @@ def _in_memory(
     from indico_sync.snapshot import load_published
 
     config = load_config(source)
-    site_files = load_site_files(source, skip=skip)
+    site_files = load_site_files(source, skip=out)
     snapshot = load_published(source, config.indico)
     meetings = snapshot.meetings
     sources = (*site_files.pages, *site_files.posts)
@@ -122,6 +130,7 @@ def _in_memory(
 
         from indico_sync.site.render import render_site
 
+        keys, reuse = _reuse(config, pages, meetings, templates=templates, out=out, old=old)
         files = render_site(
             config=config,
             pages=pages,
@@ -132,11 +141,38 @@ def _in_memory(
             now=now,
             calendar=helper.next,
             updated=snapshot.updated,
+            reuse=reuse,
         )
     finally:
         helper.cancel()  # only does something when rendering failed first
-    result = BuildResult(pages=len(pages), meetings=len(meetings), files=len(files))
+    result = BuildResult(
+        pages=len(pages), meetings=len(meetings), files=len(files), reused=len(reuse), keys=keys
+    )
     return files, result, now_span(meetings, now)
+
+
+def _reuse(
+    config: Config,
+    pages: Sequence[Page],
+    meetings: Sequence[Meeting],
+    *,
+    templates: Path,
+    out: Path | None,
+    old: Manifest | None,
+) -> tuple[dict[str, str], dict[str, tuple[bytes, ...]]]:
+    """Each meeting page's key, and the previous output's bytes of those whose key is
+    unchanged: a meeting page depends on the templates, the code, the config, the site's
+    nav and links, its meeting and its neighbours (`meeting_pages.page_keys`)."""
+    from indico_sync.site.meeting_pages import ICS, page_keys
+    from indico_sync.site.render import build_site_view
+
+    site = build_site_view(config, pages)
+    salt = f"{fingerprint([templates], skip=None)}\0{config!r}\0{site!r}"
+    keys = page_keys(meetings, salt=salt)
+    if out is None:
+        return keys, {}
+    paths = ["meetings/{slug}/index.html", f"meetings/{{slug}}/{ICS}"]
+    return keys, reusable_pages(out, old, keys, paths)
 
 
 def _parse_pages(sources: Sequence[SourceFile], config: Config) -> list[Page]:
@@ -178,5 +214,6 @@ def _write_manifest(
         outputs=output_state(out),
         pages=result.pages,
         meetings=result.meetings,
+        keys=result.keys,
     )
     write_text(manifest_path(out), render_manifest(manifest), durable=False)  # only a cache
