@@ -115,7 +115,7 @@ def render_meeting_pages(
         else:
             url = f"{root or base}{slug}/"
             view = build_view(meeting, before, after, config=config, base=base, url=url)
-            layout = _page(page, meeting, url)
+            layout = _page(page, meeting, url, site=site.title)
             html = render_template(env, "meeting.html", site=site, page=layout, meeting=view)
             ics = render_calendar(
                 [meeting],
@@ -128,7 +128,7 @@ def render_meeting_pages(
         yield meeting, ics_path(meeting), ics
 
 
-def _page(page: PageView, meeting: Meeting, url: str) -> PageView:
+def _page(page: PageView, meeting: Meeting, url: str, *, site: str) -> PageView:
     """The layout's `page` for this meeting: its title, path and canonical URL."""
     path = f"/{FOLDER}/{meeting.page_slug}/"
     return replace(
@@ -136,7 +136,7 @@ def _page(page: PageView, meeting: Meeting, url: str) -> PageView:
         url=path,
         href=url,
         title=meeting.title,
-        head_title=f"{meeting.title} | {page.head_title}",
+        head_title=f"{meeting.title} | {site}",
         canonical=url if url.startswith(("https://", "http://")) else "",
     )
 
