@@ -117,10 +117,10 @@ def render_meeting_pages(
             view = build_view(meeting, before, after, config=config, base=base, url=url)
             layout = _page(page, meeting, url, site=site.title)
             html = render_template(env, "meeting.html", site=site, page=layout, meeting=view)
-            ics = render_calendar(
+            ics = render_calendar(  # the same header for all of a zone and year: cached
                 [meeting],
-                name=meeting.title,
-                description=f"{config.title}: {meeting.title}",
+                name=config.title,
+                description=config.description,
                 site_url=f"{config.url}{config.baseurl}/",
                 pages=root,
             )
