@@ -117,8 +117,8 @@ def render_meeting_pages(
             view = build_view(meeting, before, after, config=config, base=base, url=url)
             layout = _page(page, meeting, url, site=site.title)
             html = render_template(env, "meeting.html", site=site, page=layout, meeting=view)
-            ics = render_calendar(  # the same header for all of a zone and year: cached
-                [meeting],
+            ics = render_calendar(  # in UTC: no VTIMEZONE to build, one cached header
+                [replace(meeting, timezone="UTC")],
                 name=config.title,
                 description=config.description,
                 site_url=f"{config.url}{config.baseurl}/",
