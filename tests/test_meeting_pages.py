@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sys
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -298,3 +299,19 @@ def test_a_page_edited_by_hand_or_a_template_change_is_rendered_again(tmp_path: 
     retitle(source, "GNN ML WG meeting #42b", "GNN ML WG meeting #42c")
     assert build(source, out, templates=templates, now=NOW).reused == 0
     assert "Add it" in tampered.read_text()
+
+
+def test_the_second_core_renders_half_the_meeting_pages_to_the_same_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bench.generate import generate_site
+
+    build_module = sys.modules[build.__module__]  # the package exports the function as `build`
+
+    count = 3 * build_module.SPLIT_MEETINGS
+    source = generate_site(tmp_path / "src", meetings=count, posts=2)
+    split = build(source, tmp_path / "split", templates=TEMPLATES, now=NOW)
+    monkeypatch.setattr(build_module, "SPLIT_MEETINGS", 10**9)
+    alone = build(source, tmp_path / "alone", templates=TEMPLATES, now=NOW)
+    assert split == alone and split.meetings == count
+    assert files_of(tmp_path / "split") == files_of(tmp_path / "alone")

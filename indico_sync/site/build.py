@@ -30,7 +30,7 @@ from indico_sync.site.cache import (
     reusable_pages,
 )
 from indico_sync.site.sources import load_assets, load_site_files, load_templates
-from indico_sync.site.worker import Background
+from indico_sync.site.worker import Background, Deferred
 from indico_sync.writer import check_output_folder, write_site, write_text
 
 if TYPE_CHECKING:
@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 
 SPLIT_PAGES = 20
 """From this many Markdown files on, half of them are rendered on the second core."""
+SPLIT_MEETINGS = 40
+"""From this many meeting pages to render on, the later half are rendered by a second child."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -124,6 +126,7 @@ def _in_memory(
             functools.partial(_calendar, config, meetings),
         ]
     )
+    helpers = [helper]
     try:
         pages = _parse_pages(sources[:split], config)
         pages += pickle.loads(helper.next())  # noqa: S301  # our own child's bytes
@@ -131,6 +134,11 @@ def _in_memory(
         from indico_sync.site.render import render_site
 
         keys, reuse = _reuse(config, pages, meetings, templates=templates, out=out, old=old)
+        todo = [slug for slug in keys if slug not in reuse]  # chronological
+        later = todo[len(todo) // 2 :] if len(todo) >= SPLIT_MEETINGS else []
+        work = functools.partial(_meeting_pages, config, pages, meetings, templates, later)
+        helpers += [Background([work])] if later else []
+        made = Deferred(reuse, set(later), helpers[-1].next)
         files = render_site(
             config=config,
             pages=pages,
@@ -141,10 +149,11 @@ def _in_memory(
             now=now,
             calendar=helper.next,
             updated=snapshot.updated,
-            reuse=reuse,
+            reuse=made,
         )
     finally:
-        helper.cancel()  # only does something when rendering failed first
+        for each in helpers:
+            each.cancel()  # only does something when rendering failed first
     result = BuildResult(
         pages=len(pages), meetings=len(meetings), files=len(files), reused=len(reuse), keys=keys
     )
@@ -184,6 +193,19 @@ def _parse_pages(sources: Sequence[SourceFile], config: Config) -> list[Page]:
 
 def _pickled_pages(sources: Sequence[SourceFile], config: Config) -> bytes:
     return pickle.dumps(_parse_pages(sources, config))
+
+
+def _meeting_pages(
+    config: Config,
+    pages: Sequence[Page],
+    meetings: Sequence[Meeting],
+    templates: Path,
+    slugs: Sequence[str],
+) -> bytes:
+    from indico_sync.site.meeting_pages import meeting_pages_only
+
+    env = load_templates(templates)
+    return pickle.dumps(meeting_pages_only(config, pages, meetings, env, set(slugs)))
 
 
 def _calendar(config: Config, meetings: Sequence[Meeting]) -> bytes:

@@ -11,7 +11,7 @@ did not change (`build.py` finds them in the previous output) and render only th
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
@@ -30,7 +30,15 @@ from indico_sync.site.agenda import (
     sanitise,
 )
 from indico_sync.site.calendar import render_calendar
-from indico_sync.site.render import PageView, SiteView, render_template
+from indico_sync.site.pages import Page
+from indico_sync.site.render import (
+    NOT_FOUND,
+    PageView,
+    SiteView,
+    build_page_view,
+    build_site_view,
+    render_template,
+)
 from indico_sync.site.structured import json_ld
 
 FOLDER = "meetings"
@@ -103,13 +111,17 @@ def render_meeting_pages(
     page: PageView,
     env: Environment,
     reuse: Mapping[str, Sequence[bytes]],
+    only: Collection[str] | None = None,
 ) -> Iterator[tuple[Meeting, str, bytes]]:
-    """(meeting, path, bytes) of every page and `.ics`; `reuse` has the previous build's
-    bytes (page, ics) by slug for the pages whose key did not change."""
+    """(meeting, path, bytes) of every page and `.ics` (of the slugs in `only`, if given);
+    `reuse` has the bytes (page, ics) by slug of pages made elsewhere: the previous
+    build's whose key did not change, the second core's."""
     base = f"{config.baseurl}/{FOLDER}/"
     root = f"{config.url}{base}" if config.url else ""
     for meeting, before, after in _with_neighbours(meetings):
         slug = meeting.page_slug
+        if only is not None and slug not in only:
+            continue
         if slug in reuse:
             html, ics = reuse[slug]
         else:
@@ -126,6 +138,21 @@ def render_meeting_pages(
             )
         yield meeting, page_path(meeting), html
         yield meeting, ics_path(meeting), ics
+
+
+def meeting_pages_only(
+    config: Config, pages: Sequence[Page], meetings: Sequence[Meeting], env: Environment,
+    slugs: Collection[str],
+) -> dict[str, tuple[bytes, bytes]]:  # fmt: skip
+    """The pages and .ics of the meetings in `slugs`, as `render_site` makes them."""
+    missing = replace(build_page_view(NOT_FOUND, config=config, meetings=""), canonical="")
+    site = build_site_view(config, pages)
+    made: dict[str, list[bytes]] = {}
+    for meeting, _, content in render_meeting_pages(
+        config=config, meetings=meetings, site=site, page=missing, env=env, reuse={}, only=slugs
+    ):
+        made.setdefault(meeting.page_slug, []).append(content)
+    return {slug: (page, ics) for slug, (page, ics) in made.items()}
 
 
 def _page(page: PageView, meeting: Meeting, url: str, *, site: str) -> PageView:

@@ -112,13 +112,13 @@ def render_site(
     for page, view in zip(pages, views, strict=True):
         html = render_template(env, f"{view.layout}.html", site=site, page=view, posts=posts)
         _add(files, origins, url_to_path(view.url), html, origin=page.source)
-    missing = replace(build_page_view(_NOT_FOUND, config=config, meetings=""), canonical="")
+    missing = replace(build_page_view(NOT_FOUND, config=config, meetings=""), canonical="")
     not_found = render_template(env, "404.html", site=site, page=missing)
     _add(files, origins, "404.html", not_found, "404")
     for meeting, path, content in render_meeting_pages(
         config=config, meetings=meetings, site=replace(site, updated=""), page=missing, env=env,
         reuse=reuse or {},
-    ):  # fmt: skip
+    ):  # fmt: skip  # the same values as `meeting_pages_only` gives the second core
         _add(files, origins, path, content, origin=f"the page of meeting {meeting.url}")
     feeds = build_feeds(config, views, posts, meetings, now=now)  # lists the meeting pages
     for name, content in feeds.items():
@@ -131,7 +131,7 @@ def render_site(
     return dict(sorted(files.items()))
 
 
-_NOT_FOUND = Page(source="404", layout="page", url="/404.html", html="", title="Page not found")
+NOT_FOUND = Page(source="404", layout="page", url="/404.html", html="", title="Page not found")
 
 
 def _newest(view: PageView) -> tuple[datetime, str]:
