@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import nh3
 from markupsafe import Markup
 
-from indico_sync.meetings import Material, Meeting, Status, Talk, sort_meetings
+from indico_sync.meetings import Material, Meeting, Minutes, Status, Talk, sort_meetings
 
 MONTHS = (
     "January", "February", "March", "April", "May", "June",
@@ -181,3 +181,12 @@ def _hint(material: Material) -> str:
     kind = material.filename.rpartition(".")[2].upper() if "." in material.filename else ""
     size = f"{material.size / 1e6:.1f} MB" if material.size else ""
     return ", ".join(part for part in (kind, size) if part)
+
+
+def minutes_view(minutes: Minutes | None, *, title: str, url: str) -> MaterialView | None:
+    """A "Minutes" link to `url`, or None without minutes or an http(s)/site URL."""
+    if minutes is None or not minutes.html.strip():
+        return None
+    if not url.startswith(("https://", "http://", "/")) or url.startswith("//"):
+        return None
+    return MaterialView(label="Minutes", title=title, url=url, hint="")

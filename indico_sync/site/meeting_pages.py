@@ -19,7 +19,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from indico_sync.config import Config
-from indico_sync.meetings import Meeting, Minutes, Talk, sort_meetings
+from indico_sync.meetings import Meeting, Talk, sort_meetings
 from indico_sync.site.agenda import (
     MaterialView,
     MeetingRow,
@@ -27,6 +27,7 @@ from indico_sync.site.agenda import (
     format_day,
     format_time,
     material_views,
+    minutes_view,
     sanitise,
 )
 from indico_sync.site.calendar import render_calendar
@@ -40,6 +41,7 @@ from indico_sync.site.render import (
     render_template,
 )
 from indico_sync.site.structured import json_ld
+from indico_sync.untrusted import is_web_url
 
 FOLDER = "meetings"
 ICS = "meeting.ics"
@@ -62,7 +64,8 @@ class TalkView:
     iso: str
     duration: str  # "20 min", "1 h 30 min", or ""
     materials: tuple[MaterialView, ...]
-    minutes: Minutes | None
+    minutes: MaterialView | None  # its note on Indico, else the page's minutes section
+    minutes_html: Markup  # shown in the page's minutes section
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,8 +75,9 @@ class MeetingView:
     row: MeetingRow  # date, time, type, location, status: as on Home
     talks: tuple[TalkView, ...]
     materials: tuple[MaterialView, ...]
-    minutes: Minutes | None
+    minutes: MaterialView | None  # the note on Indico, if its URL is http(s)
     minutes_html: Markup  # sanitised again here, as defence in depth
+    has_minutes: bool  # the meeting's or any talk's: the page has a minutes section
     ics: str  # the href of the one-meeting calendar
     json_ld: Markup
     previous: Neighbour | None
@@ -179,12 +183,16 @@ def build_view(
 ) -> MeetingView:
     zone = config.timezone or meeting.zone
     minutes = meeting.minutes
+    talks = tuple(
+        _talk(talk, zone=zone, page=f"{base}{meeting.page_slug}/") for talk in meeting.talks
+    )
     return MeetingView(
         row=build_row(meeting, zone=config.timezone, is_next=False),
-        talks=tuple(_talk(talk, zone=zone) for talk in meeting.talks),
+        talks=talks,
         materials=tuple(material_views(meeting.materials)),
-        minutes=minutes,
+        minutes=minutes_view(minutes, title=meeting.title, url=minutes.url if minutes else ""),
         minutes_html=sanitise(minutes.html) if minutes else Markup(),
+        has_minutes=bool(minutes and minutes.html.strip()) or any(t.minutes_html for t in talks),
         ics=f"{base}{meeting.page_slug}/{ICS}",
         json_ld=json_ld(meeting, config=config, url=url),
         previous=_neighbour(before, base=base, config=config),
@@ -192,8 +200,9 @@ def build_view(
     )
 
 
-def _talk(talk: Talk, *, zone: ZoneInfo) -> TalkView:
+def _talk(talk: Talk, *, zone: ZoneInfo, page: str) -> TalkView:
     start = talk.start.astimezone(zone) if talk.start else None
+    note = talk.minutes.url if talk.minutes and is_web_url(talk.minutes.url) else ""
     minutes = 0
     if talk.start and talk.end and talk.end > talk.start:
         minutes = int((talk.end - talk.start).total_seconds() // 60)
@@ -207,7 +216,8 @@ def _talk(talk: Talk, *, zone: ZoneInfo) -> TalkView:
         iso=start.isoformat(timespec="minutes") if start else "",
         duration=duration,
         materials=tuple(material_views(talk.materials)),
-        minutes=talk.minutes,
+        minutes=minutes_view(talk.minutes, title=talk.title, url=note or f"{page}#minutes"),
+        minutes_html=sanitise(talk.minutes.html) if talk.minutes else Markup(),
     )
 
 
