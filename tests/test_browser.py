@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import re
 import threading
 from collections.abc import Iterator
@@ -20,8 +21,14 @@ from typing import Any
 
 import pytest
 
-from indico_sync.meetings import Material, MaterialKind, Minutes
+from indico_sync.config import load_config
+from indico_sync.meetings import Material, MaterialKind, Meeting, Minutes
 from indico_sync.site.build import build
+from indico_sync.site.calendar import render_meetings_calendar
+from indico_sync.site.pages import parse_sources
+from indico_sync.site.render import render_site
+from indico_sync.site.sources import load_assets, load_site_files, load_templates
+from indico_sync.snapshot import load_published
 
 pytestmark = pytest.mark.browser
 
@@ -62,9 +69,52 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="module")
+def archive_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The fixture site with slides, a recording and minutes on meeting #43 (rendered in
+    memory: the stored snapshot has no materials yet)."""
+    config = load_config(SOURCE)
+    site_files = load_site_files(SOURCE)
+    pages = parse_sources(
+        [*site_files.pages, *site_files.posts], site=config.site, baseurl=config.baseurl, zone=UTC
+    )
+    snapshot = load_published(SOURCE, config.indico)
+    meetings = [with_materials(m) if m.id == ARCHIVED else m for m in snapshot.meetings]
+    files = render_site(
+        config=config,
+        pages=pages,
+        meetings=meetings,
+        static=site_files.static,
+        assets=load_assets(ROOT / "templates"),
+        env=load_templates(ROOT / "templates"),
+        now=NOW,
+        calendar=lambda: render_meetings_calendar(config, meetings),
+    )
+    out = tmp_path_factory.mktemp("archive")
+    for name, content in files.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_bytes(content)
+    with _serve(out) as url:
+        yield url
+
+
+ARCHIVED = "1500004"
+
+
+def with_materials(meeting: Meeting) -> Meeting:
+    slides = Material(
+        title="Slides <v2>", url="https://indico.cern.ch/event/1500004/a/1/slides.pdf",
+        kind=MaterialKind.SLIDES, filename="slides.pdf", size=2_400_000,
+    )  # fmt: skip
+    video = Material(title="Recording", url="https://videos.cern.ch/1", kind=MaterialKind.RECORDING)
+    talks = tuple(replace(talk, materials=(slides, video)) for talk in meeting.talks)
+    notes = Minutes(html="<p>We agreed on <b>the plan</b>.</p>", url="https://indico.cern.ch/n/1")
+    return replace(meeting, talks=talks, materials=(video,), minutes=notes)
+
+
 @contextmanager
 def _serve(out: Path) -> Iterator[str]:
-    """`out` over HTTP on 127.0.0.1 under BASEURL, for as long as the block runs."""
+    """`out` served under BASEURL on 127.0.0.1."""
     handler = functools.partial(_Handler, directory=str(out))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -281,6 +331,46 @@ def test_keyboard_users_get_a_skip_link_and_visible_focus(browser: Any, site_url
         assert focused == ["Skip to content", "solid", True]
     finally:
         watched.close()
+
+
+def test_a_meeting_page_from_its_home_row(browser: Any, archive_url: str) -> None:
+    """Home -> the meeting's title -> its page: agenda, materials, JSON-LD, no error."""
+    watched = Watched(browser, viewport={"width": 1280, "height": 900})
+    page = watched.page
+    path = f"meetings/indico-cern-ch-{ARCHIVED}/"
+    try:
+        page.goto(archive_url)
+        title = page.locator(f'.meetings-table a[href="{BASEURL}/{path}"]')
+        if title.count() == 0:  # the Home rows' title links come with the Home tables' change
+            page.goto(archive_url + path)
+        else:
+            title.first.click()
+            page.wait_for_url(archive_url + path)
+        assert page.locator("h1").inner_text() == "GNN ML WG meeting #43"
+        agenda = page.locator("section:has(#agenda) .talks > li")
+        assert agenda.count() == 2 and "Andreas Søgaard" in agenda.first.inner_text()
+        slides = page.get_by_role("link", name=re.compile(r"^Slides ?: Slides <v2>( \(.*\))?$"))
+        assert slides.count() == 2  # the title is in the accessible name
+        assert slides.first.get_attribute("href", timeout=1000).endswith("/slides.pdf")
+        assert page.get_by_role("link", name=re.compile(r"^Recording ?: Recording$")).count() == 3
+        assert "We agreed on the plan." in page.locator("#minutes + div").inner_text()
+        data = json.loads(page.locator('script[type="application/ld+json"]').text_content())
+        assert data["@type"] == "Event" and data["name"] == "GNN ML WG meeting #43"
+        assert data["url"].endswith(f"{BASEURL}/{path}")
+        assert page.locator('a[rel="prev"]').count() == 1
+        shot(page, "meeting-1280-light")
+        assert watched.problems == []
+    finally:
+        watched.close()
+    phone = Watched(browser, viewport={"width": 375, "height": 812}, is_mobile=True)
+    try:
+        phone.page.goto(archive_url + path)
+        overflow = phone.page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert overflow[0] <= overflow[1], overflow
+        shot(phone.page, "meeting-375-light")
+        assert phone.problems == []
+    finally:
+        phone.close()
 
 
 def test_artifacts_folder_is_ignored_by_git() -> None:

@@ -14,6 +14,7 @@ import pytest
 from icalendar import Calendar, Event
 
 from indico_sync import __version__
+from indico_sync.config import parse_config
 from indico_sync.meetings import Meeting, MeetingType, Person, Status, Talk
 from indico_sync.site.calendar import (
     _PREFIX,
@@ -25,6 +26,7 @@ from indico_sync.site.calendar import (
     event_uid,
     local_times,
     render_calendar,
+    render_meetings_calendar,
     write_event,
 )
 from indico_sync.untrusted import is_web_url
@@ -230,6 +232,22 @@ def test_location_url_categories_and_stamp() -> None:
     assert "LOCATION" not in events(render([meeting("8")]))[0]
 
 
+def test_site_calendar_links_each_event_to_its_meeting_page() -> None:
+    """The site's meetings.ics: URL is the meeting page; the Indico link stays in DESCRIPTION."""
+    settings = parse_config(
+        {"title": "WG", "url": "https://wg.example", "baseurl": "/site",
+         "indico": {"sources": [{"url": "https://indico.cern.ch", "category": 1}]}},
+        path=Path("src/_config.yml"),
+    )  # fmt: skip
+    event = events(render_meetings_calendar(settings, [meeting("5")]))[0]
+    assert event["URL"] == "https://wg.example/site/meetings/indico-cern-ch-5/"
+    assert "Indico: https://indico.cern.ch/event/5/" in str(event["DESCRIPTION"])
+    no_url = parse_config({"title": "WG", "indico": settings.site["indico"]}, path=Path("c.yml"))
+    assert events(render_meetings_calendar(no_url, [meeting("5")]))[0]["URL"] == (
+        "https://indico.cern.ch/event/5/"
+    )  # no site URL to link to: the Indico page
+
+
 @pytest.mark.parametrize(
     "url", ["javascript:alert(1)//event/5/", "data:text/html,<script>x</script>", "event/5/"]
 )
@@ -320,7 +338,7 @@ def test_vtimezone_covers_the_local_new_year() -> None:
     assert b"COMMENT:This timezone only works from 2025-01-01 to 2026-01-01." in ical
 
 
-def icalendar_event(m: Meeting) -> bytes:
+def icalendar_event(m: Meeting, page: str = "") -> bytes:
     """The reference: the same VEVENT built and serialised by the icalendar library."""
     zone = m.zone
     start, end = local_times(m, zone)
@@ -332,7 +350,7 @@ def icalendar_event(m: Meeting) -> bytes:
         summary=_text(_PREFIX[m.status] + m.title),
         description=build_description(m),
         location=_text(build_location(m)) or None,
-        url=m.url if is_web_url(m.url) else None,
+        url=page or (m.url if is_web_url(m.url) else None),
         categories=[_text(m.category)] if m.category else (),
     )
     event.add("status", _STATUS[m.status])
@@ -390,6 +408,8 @@ def test_events_are_byte_identical_to_icalendar() -> None:
     long_escape = meeting("e", title="x" * 72 + "\\;" + "é" * 40 + "^" + "あ" * 30)
     for m in [*meetings, long_escape]:
         assert write_event(m) == icalendar_event(m), m.id
+        page = f"https://wg.example/site/meetings/{m.page_slug}/" + "p" * (m.start.minute % 70)
+        assert write_event(m, url=page) == icalendar_event(m, page), m.id
     calendar = Calendar.from_ical(render(meetings))
     assert len(calendar.events) == len(meetings)
     assert calendar.get_missing_tzids() == set()  # every TZID used has its VTIMEZONE

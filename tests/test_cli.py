@@ -399,10 +399,10 @@ def test_rebuilds_into_site_keep_working_across_the_upgrade(
 
 def test_a_no_op_build_prints_one_line(clone: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["build", "--now", NOW]) == EXIT_OK
-    assert re.fullmatch(r"built _site: 5 pages, 1 meetings?, 13 files\n", capsys.readouterr().out)
+    assert re.fullmatch(r"built _site: 5 pages, 1 meetings?, 15 files\n", capsys.readouterr().out)
     assert main(["build", "--now", NOW]) == EXIT_OK
     out = capsys.readouterr()
-    assert re.fullmatch(r"_site is up to date: 5 pages, 1 meetings?, 13 files\n", out.out)
+    assert re.fullmatch(r"_site is up to date: 5 pages, 1 meetings?, 15 files\n", out.out)
     assert out.err == ""
 
 

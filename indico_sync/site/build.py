@@ -27,9 +27,10 @@ from indico_sync.site.cache import (
     now_span,
     output_state,
     render_manifest,
+    reusable_pages,
 )
 from indico_sync.site.sources import load_assets, load_site_files, load_templates
-from indico_sync.site.worker import Background
+from indico_sync.site.worker import Background, Deferred
 from indico_sync.writer import check_output_folder, write_site, write_text
 
 if TYPE_CHECKING:
@@ -44,6 +45,8 @@ log = logging.getLogger(__name__)
 
 SPLIT_PAGES = 20
 """From this many Markdown files on, half of them are rendered on the second core."""
+SPLIT_MEETINGS = 40
+"""From this many meeting pages to render on, the later half are rendered by a second child."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,6 +55,8 @@ class BuildResult:
     meetings: int
     files: int
     fresh: bool = field(default=False, compare=False)  # nothing to do: the output was current
+    reused: int = field(default=0, compare=False)  # meeting pages kept from the last build
+    keys: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
 
 def build(source: Path, out: Path, *, templates: Path, now: datetime) -> BuildResult:
@@ -69,7 +74,7 @@ def build(source: Path, out: Path, *, templates: Path, now: datetime) -> BuildRe
     protect = _protected(source, templates)
     known = previous.outputs if previous else ()
     check_output_folder(out, protect=protect, known=known)
-    files, result, span = _in_memory(source, templates=templates, now=now, skip=out)
+    files, result, span = _in_memory(source, templates=templates, now=now, out=out, old=previous)
     write_site(out, files, protect=protect, known=known)
     log.debug("wrote %d files to %s", result.files, out)
     _write_manifest(out, print_=print_, span=span, result=result)
@@ -92,7 +97,12 @@ def check(source: Path, *, templates: Path, now: datetime) -> BuildResult:
 
 
 def _in_memory(
-    source: Path, *, templates: Path, now: datetime, skip: Path | None = None
+    source: Path,
+    *,
+    templates: Path,
+    now: datetime,
+    out: Path | None = None,
+    old: Manifest | None = None,
 ) -> tuple[dict[str, bytes], BuildResult, tuple[float, float]]:
     """The whole site in memory, and what it holds.
 
@@ -105,7 +115,7 @@ def _in_memory(
     from indico_sync.snapshot import load_published
 
     config = load_config(source)
-    site_files = load_site_files(source, skip=skip)
+    site_files = load_site_files(source, skip=out)
     snapshot = load_published(source, config.indico)
     meetings = snapshot.meetings
     sources = (*site_files.pages, *site_files.posts)
@@ -116,12 +126,19 @@ def _in_memory(
             functools.partial(_calendar, config, meetings),
         ]
     )
+    helpers = [helper]
     try:
         pages = _parse_pages(sources[:split], config)
         pages += pickle.loads(helper.next())  # noqa: S301  # our own child's bytes
 
         from indico_sync.site.render import render_site
 
+        keys, reuse = _reuse(config, pages, meetings, templates=templates, out=out, old=old)
+        todo = [slug for slug in keys if slug not in reuse]  # chronological
+        later = todo[len(todo) // 2 :] if len(todo) >= SPLIT_MEETINGS else []
+        work = functools.partial(_meeting_pages, config, pages, meetings, templates, later)
+        helpers += [Background([work])] if later else []
+        made = Deferred(reuse, set(later), helpers[-1].next)
         files = render_site(
             config=config,
             pages=pages,
@@ -132,11 +149,39 @@ def _in_memory(
             now=now,
             calendar=helper.next,
             updated=snapshot.updated,
+            reuse=made,
         )
     finally:
-        helper.cancel()  # only does something when rendering failed first
-    result = BuildResult(pages=len(pages), meetings=len(meetings), files=len(files))
+        for each in helpers:
+            each.cancel()  # only does something when rendering failed first
+    result = BuildResult(
+        pages=len(pages), meetings=len(meetings), files=len(files), reused=len(reuse), keys=keys
+    )
     return files, result, now_span(meetings, now)
+
+
+def _reuse(
+    config: Config,
+    pages: Sequence[Page],
+    meetings: Sequence[Meeting],
+    *,
+    templates: Path,
+    out: Path | None,
+    old: Manifest | None,
+) -> tuple[dict[str, str], dict[str, tuple[bytes, ...]]]:
+    """Each meeting page's key, and the previous output's bytes of those whose key is
+    unchanged: a meeting page depends on the templates, the code, the config, the site's
+    nav and links, its meeting and its neighbours (`meeting_pages.page_keys`)."""
+    from indico_sync.site.meeting_pages import ICS, page_keys
+    from indico_sync.site.render import build_site_view
+
+    site = build_site_view(config, pages)
+    salt = f"{fingerprint([templates], skip=None)}\0{config!r}\0{site!r}"
+    keys = page_keys(meetings, salt=salt)
+    if out is None:
+        return keys, {}
+    paths = ["meetings/{slug}/index.html", f"meetings/{{slug}}/{ICS}"]
+    return keys, reusable_pages(out, old, keys, paths)
 
 
 def _parse_pages(sources: Sequence[SourceFile], config: Config) -> list[Page]:
@@ -148,6 +193,19 @@ def _parse_pages(sources: Sequence[SourceFile], config: Config) -> list[Page]:
 
 def _pickled_pages(sources: Sequence[SourceFile], config: Config) -> bytes:
     return pickle.dumps(_parse_pages(sources, config))
+
+
+def _meeting_pages(
+    config: Config,
+    pages: Sequence[Page],
+    meetings: Sequence[Meeting],
+    templates: Path,
+    slugs: Sequence[str],
+) -> bytes:
+    from indico_sync.site.meeting_pages import meeting_pages_only
+
+    env = load_templates(templates)
+    return pickle.dumps(meeting_pages_only(config, pages, meetings, env, set(slugs)))
 
 
 def _calendar(config: Config, meetings: Sequence[Meeting]) -> bytes:
@@ -178,5 +236,6 @@ def _write_manifest(
         outputs=output_state(out),
         pages=result.pages,
         meetings=result.meetings,
+        keys=result.keys,
     )
     write_text(manifest_path(out), render_manifest(manifest), durable=False)  # only a cache

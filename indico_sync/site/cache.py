@@ -5,7 +5,9 @@ published): a fingerprint of every input file (site source, templates, this
 package's code), the output files it wrote, and the span of "now" for which the
 output stays the same (upcoming/past only change when a meeting starts or ends).
 A later build with the same fingerprint, an untouched output folder and a "now"
-inside that span has nothing to do.
+inside that span has nothing to do. Any other build still reuses each meeting page
+whose key (`meeting_pages.page_keys`) is the one recorded here, if its files in the
+output folder are untouched (`reusable_pages`).
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ import hashlib
 import json
 import os
 import stat
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,6 +37,7 @@ class Manifest:
     outputs: dict[str, tuple[int, int]]  # relative path -> (size, mtime_ns)
     pages: int
     meetings: int
+    keys: dict[str, str] = field(default_factory=dict)  # meeting page slug -> its key
 
 
 def manifest_path(out: Path) -> Path:
@@ -124,5 +127,34 @@ def render_manifest(manifest: Manifest) -> str:
         "pages": manifest.pages,
         "meetings": manifest.meetings,
         "outputs": {k: list(v) for k, v in sorted(manifest.outputs.items())},
+        "keys": dict(sorted(manifest.keys.items())),
     }
     return json.dumps(data, indent=0) + "\n"
+
+
+def reusable_pages(
+    out: Path, manifest: Manifest | None, keys: Mapping[str, str], paths: Sequence[str]
+) -> dict[str, tuple[bytes, ...]]:
+    """The previous build's files of each meeting page whose key is unchanged, by slug.
+
+    `paths` are the page's files with `{slug}` in place of the slug. A file changed by
+    hand since (its size or time differs from the manifest's) is rendered again.
+    """
+    if manifest is None:
+        return {}
+    found = {}
+    for slug, key in keys.items():
+        if manifest.keys.get(slug) != key:
+            continue
+        names = [path.format(slug=slug) for path in paths]
+        try:
+            files = [out / name for name in names]
+            infos = list(map(os.lstat, files))
+            states = [(info.st_size, info.st_mtime_ns) for info in infos]
+            if all(stat.S_ISREG(info.st_mode) for info in infos) and all(
+                manifest.outputs.get(n) == s for n, s in zip(names, states, strict=True)
+            ):
+                found[slug] = tuple(f.read_bytes() for f in files)
+        except OSError:
+            continue
+    return found

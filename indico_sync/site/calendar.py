@@ -49,20 +49,38 @@ _UNSAFE_UID = re.compile(r"[^A-Za-z0-9.-]+")
 
 
 def render_meetings_calendar(config: Config, meetings: Sequence[Meeting]) -> bytes:
-    """meetings.ics: every meeting of the site, for calendar apps to subscribe to."""
+    """meetings.ics: every meeting of the site, for calendar apps to subscribe to.
+
+    Each event's URL is its meeting page on the site (when the config has a `url`); the
+    Indico link stays in the description."""
     return render_calendar(
         meetings,
         name=f"{config.title} meetings",
         description=config.description,
         site_url=f"{config.url}{config.baseurl}/",
+        pages=f"{config.url}{config.baseurl}/meetings/" if config.url else "",
     )
 
 
 def render_calendar(
-    meetings: Sequence[Meeting], *, name: str, description: str, site_url: str
+    meetings: Sequence[Meeting], *, name: str, description: str, site_url: str, pages: str = ""
 ) -> bytes:
-    """The whole calendar: header, one VTIMEZONE per zone used, one VEVENT per meeting."""
+    """The whole calendar: header, one VTIMEZONE per zone used, one VEVENT per meeting.
+
+    `pages` is the absolute URL of the meeting pages' folder (each event's URL is then
+    `{pages}{slug}/`), or "" to use the Indico URL."""
     ordered = sort_meetings(meetings)
+    head = calendar_head(name, description, site_url, tuple(build_spans(ordered).items()))
+    events = (write_event(m, url=f"{pages}{m.page_slug}/" if pages else "") for m in ordered)
+    return b"".join([head, *events, b"END:VCALENDAR\r\n"])
+
+
+@functools.lru_cache(maxsize=64)
+def calendar_head(
+    name: str, description: str, site_url: str, spans: tuple[tuple[str, tuple[date, date]], ...]
+) -> bytes:
+    """Everything before the first VEVENT; cached, since every one-meeting calendar of
+    a zone and year has the same."""
     calendar = Calendar()
     calendar.add("prodid", f"-//indico_sync//{__version__}//EN")
     calendar.add("version", "2.0")
@@ -75,15 +93,22 @@ def render_calendar(
     calendar.add("url", site_url, parameters={"VALUE": "URI"})
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", vDuration(REFRESH))
-    for timezone in build_timezones(ordered):
-        calendar.add_component(timezone)
+    for key, (first, last) in spans:
+        calendar.add_component(Timezone.from_tzid(key, first_date=first, last_date=last))
     ical: bytes = calendar.to_ical()  # icalendar leaves this untyped
-    head, end = ical.removesuffix(b"END:VCALENDAR\r\n"), b"END:VCALENDAR\r\n"
-    return b"".join([head, *(write_event(meeting) for meeting in ordered), end])
+    return ical.removesuffix(b"END:VCALENDAR\r\n")
 
 
 def build_timezones(meetings: Sequence[Meeting]) -> list[Timezone]:
-    """VTIMEZONEs for every zone the events use, sorted by TZID for stable output.
+    """VTIMEZONEs for every zone the events use, sorted by TZID for stable output."""
+    return [
+        Timezone.from_tzid(key, first_date=first, last_date=last)
+        for key, (first, last) in build_spans(meetings).items()
+    ]
+
+
+def build_spans(meetings: Sequence[Meeting]) -> dict[str, tuple[date, date]]:
+    """The years each zone's VTIMEZONE covers, by TZID, sorted.
 
     Each covers only the years its meetings span, which keeps the component short
     and still deterministic. UTC needs none: its times are written with a `Z`.
@@ -98,14 +123,12 @@ def build_timezones(meetings: Sequence[Meeting]) -> list[Timezone]:
         if zone.key in spans:
             first, last = min(first, spans[zone.key][0]), max(last, spans[zone.key][1])
         spans[zone.key] = (first, last)
-    return [
-        Timezone.from_tzid(key, first_date=first, last_date=last)
-        for key, (first, last) in sorted(spans.items())
-    ]
+    return dict(sorted(spans.items()))
 
 
-def write_event(meeting: Meeting) -> bytes:
-    """One meeting as a VEVENT, in the meeting's own time zone, CRLF-terminated."""
+def write_event(meeting: Meeting, *, url: str = "") -> bytes:
+    """One meeting as a VEVENT, in its own zone; URL is `url` (its page on the site) or
+    else the Indico URL (http(s) only)."""
     zone = meeting.zone
     start, end = local_times(meeting, zone)
     lines = [
@@ -123,8 +146,9 @@ def write_event(meeting: Meeting) -> bytes:
     if location:
         lines.append(_fold("LOCATION:" + _escape(location)))
     lines.append(b"STATUS:" + _STATUS[meeting.status].encode())
-    if is_web_url(meeting.url):  # never javascript: or such (Indico data is untrusted)
-        lines.append(_fold("URL:" + _CONTROL.sub("", meeting.url.replace("\n", ""))))
+    link = url or (meeting.url if is_web_url(meeting.url) else "")  # never javascript:
+    if link:
+        lines.append(_fold("URL:" + _CONTROL.sub("", link.replace("\n", ""))))
     lines.append(b"END:VEVENT\r\n")
     return b"\r\n".join(lines)
 

@@ -159,7 +159,8 @@ def build_feeds(
     *,
     now: datetime,
 ) -> dict[str, bytes]:
-    """feed.xml, sitemap.xml and robots.txt, all with absolute URLs."""
+    """feed.xml, sitemap.xml and robots.txt, all with absolute URLs. The sitemap lists
+    every page and post and every meeting's page (`meetings/<slug>/`)."""
     root = f"{config.url}{config.baseurl}"
     entries = [
         FeedEntry(
@@ -184,10 +185,10 @@ def build_feeds(
             updated=updated,
         ),
         "sitemap.xml": render_sitemap(
-            [
-                (root + v.url, v.published.date() if v.published else None)
-                for v in sorted(views, key=lambda v: v.url)
-            ]
+            sorted(
+                [(root + v.url, v.published.date() if v.published else None) for v in views]
+                + [(f"{root}/meetings/{m.page_slug}/", None) for m in meetings]
+            )
         ),
         "robots.txt": render_robots(f"{root}/sitemap.xml"),
     }

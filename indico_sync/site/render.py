@@ -88,29 +88,39 @@ def render_site(
     now: datetime,
     calendar: Callable[[], bytes],
     updated: datetime | None = None,
+    reuse: Mapping[str, Sequence[bytes]] | None = None,
 ) -> dict[str, bytes]:
     """Every output file: one HTML file per page and post, 404, feeds, assets, static.
 
     `calendar` gives `calendar.render_meetings_calendar`'s output. It is asked for last, so a
     caller that makes it in parallel (it is the slowest single file) has the most time.
     `updated` is when the snapshot's meetings last changed (the footer says it); never
-    the build's own time, so a build with nothing new gives the same bytes.
+    the build's own time, so a build with nothing new gives the same bytes. `reuse`: the
+    meeting pages (and .ics) kept from the previous build, by slug (`meeting_pages`).
     """
+    from indico_sync.site.meeting_pages import render_meeting_pages
+
     site = build_site_view(config, pages, updated=updated)
     table = ""
     if any(MEETINGS_MARKER in page.html for page in pages):
         agenda = build_agenda(meetings, now=now, zone=config.timezone, baseurl=config.baseurl)
-        table = _render(env, "partials/meetings.html", site=site, agenda=agenda).decode()
+        table = render_template(env, "partials/meetings.html", site=site, agenda=agenda).decode()
     views = [build_page_view(page, config=config, meetings=table) for page in pages]
     posts = sorted((v for v in views if v.published), key=_newest, reverse=True)
     files: dict[str, bytes] = {}
     origins: dict[str, tuple[str, str]] = {}  # folded path -> (origin, path)
     for page, view in zip(pages, views, strict=True):
-        html = _render(env, f"{view.layout}.html", site=site, page=view, posts=posts)
+        html = render_template(env, f"{view.layout}.html", site=site, page=view, posts=posts)
         _add(files, origins, url_to_path(view.url), html, origin=page.source)
-    missing = replace(build_page_view(_NOT_FOUND, config=config, meetings=""), canonical="")
-    _add(files, origins, "404.html", _render(env, "404.html", site=site, page=missing), "404")
-    feeds = build_feeds(config, views, posts, meetings, now=now)
+    missing = replace(build_page_view(NOT_FOUND, config=config, meetings=""), canonical="")
+    not_found = render_template(env, "404.html", site=site, page=missing)
+    _add(files, origins, "404.html", not_found, "404")
+    for meeting, path, content in render_meeting_pages(
+        config=config, meetings=meetings, site=replace(site, updated=""), page=missing, env=env,
+        reuse=reuse or {},
+    ):  # fmt: skip  # the same values as `meeting_pages_only` gives the second core
+        _add(files, origins, path, content, origin=f"the page of meeting {meeting.url}")
+    feeds = build_feeds(config, views, posts, meetings, now=now)  # lists the meeting pages
     for name, content in feeds.items():
         _add(files, origins, name, content, origin=f"the generated {name}")
     for name, content in sorted(assets.items()):
@@ -121,7 +131,7 @@ def render_site(
     return dict(sorted(files.items()))
 
 
-_NOT_FOUND = Page(source="404", layout="page", url="/404.html", html="", title="Page not found")
+NOT_FOUND = Page(source="404", layout="page", url="/404.html", html="", title="Page not found")
 
 
 def _newest(view: PageView) -> tuple[datetime, str]:
@@ -220,7 +230,7 @@ def _heading(text: str) -> Markup:
     return Markup("<br>").join(escape(part.strip()) for part in _BR.split(text))
 
 
-def _render(env: Environment, name: str, **context: object) -> bytes:
+def render_template(env: Environment, name: str, **context: object) -> bytes:
     """One template to UTF-8 bytes; Jinja's errors become one RenderError line."""
     try:
         return env.get_template(name).render(**context).encode()

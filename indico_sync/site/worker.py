@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import gc
 import os
+import pickle
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -74,6 +75,26 @@ class Background:
         self.pipe.close()
         self.child.join()
         self.child = None
+
+
+class Deferred(Mapping[str, Sequence[bytes]]):
+    """`known`, plus the entries a child sends (a pickled dict, from `fetch`), waited for
+    only when one of the `later` keys is first looked up."""
+
+    def __init__(self, known: Mapping[str, Sequence[bytes]], later: set[str], fetch: Work) -> None:
+        self.known, self.later, self.fetch = dict(known), later, fetch
+
+    def __getitem__(self, key: str) -> Sequence[bytes]:
+        if key in self.later:
+            self.known.update(pickle.loads(self.fetch()))  # noqa: S301  # our own child's
+            self.later = set()
+        return self.known[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*self.known, *self.later])
+
+    def __len__(self) -> int:
+        return len(self.known) + len(self.later)
 
 
 def _make(works: Sequence[Work], pipe: Connection) -> None:
