@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import itertools
 import json
 import re
 import threading
@@ -22,9 +23,8 @@ from typing import Any
 import pytest
 
 from indico_sync.config import load_config
-from indico_sync.meetings import Material, MaterialKind, Meeting, Minutes
+from indico_sync.meetings import Material, MaterialKind, Minutes
 from indico_sync.site.build import build
-from indico_sync.site.calendar import render_meetings_calendar
 from indico_sync.site.pages import parse_sources
 from indico_sync.site.render import render_site
 from indico_sync.site.sources import load_assets, load_site_files, load_templates
@@ -67,49 +67,6 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     build(SOURCE, out, templates=ROOT / "templates", now=NOW)
     with _serve(out) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def archive_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The fixture site with slides, a recording and minutes on meeting #43 (rendered in
-    memory: the stored snapshot has no materials yet)."""
-    config = load_config(SOURCE)
-    site_files = load_site_files(SOURCE)
-    pages = parse_sources(
-        [*site_files.pages, *site_files.posts], site=config.site, baseurl=config.baseurl, zone=UTC
-    )
-    snapshot = load_published(SOURCE, config.indico)
-    meetings = [with_materials(m) if m.id == ARCHIVED else m for m in snapshot.meetings]
-    files = render_site(
-        config=config,
-        pages=pages,
-        meetings=meetings,
-        static=site_files.static,
-        assets=load_assets(ROOT / "templates"),
-        env=load_templates(ROOT / "templates"),
-        now=NOW,
-        calendar=lambda: render_meetings_calendar(config, meetings),
-    )
-    out = tmp_path_factory.mktemp("archive")
-    for name, content in files.items():
-        (out / name).parent.mkdir(parents=True, exist_ok=True)
-        (out / name).write_bytes(content)
-    with _serve(out) as url:
-        yield url
-
-
-ARCHIVED = "1500004"
-
-
-def with_materials(meeting: Meeting) -> Meeting:
-    slides = Material(
-        title="Slides <v2>", url="https://indico.cern.ch/event/1500004/a/1/slides.pdf",
-        kind=MaterialKind.SLIDES, filename="slides.pdf", size=2_400_000,
-    )  # fmt: skip
-    video = Material(title="Recording", url="https://videos.cern.ch/1", kind=MaterialKind.RECORDING)
-    talks = tuple(replace(talk, materials=(slides, video)) for talk in meeting.talks)
-    notes = Minutes(html="<p>We agreed on <b>the plan</b>.</p>", url="https://indico.cern.ch/n/1")
-    return replace(meeting, talks=talks, materials=(video,), minutes=notes)
 
 
 @contextmanager
@@ -333,44 +290,82 @@ def test_keyboard_users_get_a_skip_link_and_visible_focus(browser: Any, site_url
         watched.close()
 
 
-def test_a_meeting_page_from_its_home_row(browser: Any, archive_url: str) -> None:
-    """Home -> the meeting's title -> its page: agenda, materials, JSON-LD, no error."""
+# The golden meeting with slides on two talks (one with a hostile title), a recording in
+# a "Recordings" folder, an "other" link and minutes with a list and a link.
+ARCHIVED = "1141191"
+
+
+def test_a_meeting_page_from_its_home_row(browser: Any, site_url: str) -> None:
+    """Home -> the meeting's title -> its page: agenda, materials, minutes, JSON-LD."""
     watched = Watched(browser, viewport={"width": 1280, "height": 900})
     page = watched.page
     path = f"meetings/indico-cern-ch-{ARCHIVED}/"
     try:
-        page.goto(archive_url)
-        title = page.locator(f'.meetings-table a[href="{BASEURL}/{path}"]')
-        if title.count() == 0:  # the Home rows' title links come with the Home tables' change
-            page.goto(archive_url + path)
-        else:
-            title.first.click()
-            page.wait_for_url(archive_url + path)
-        assert page.locator("h1").inner_text() == "GNN ML WG meeting #43"
+        page.goto(site_url)
+        page.locator(f'.meetings-table a.meeting-title[href="{BASEURL}/{path}"]').click()
+        page.wait_for_url(site_url + path)
+        assert page.locator("h1").inner_text() == "GNN ML Working Group meeting"
         agenda = page.locator("section:has(#agenda) .talks > li")
-        assert agenda.count() == 2 and "Andreas Søgaard" in agenda.first.inner_text()
-        slides = page.get_by_role("link", name=re.compile(r"^Slides ?: Slides <v2>( \(.*\))?$"))
-        assert slides.count() == 2  # the title is in the accessible name
-        assert slides.first.get_attribute("href", timeout=1000).endswith("/slides.pdf")
-        assert page.get_by_role("link", name=re.compile(r"^Recording ?: Recording$")).count() == 3
-        assert "We agreed on the plan." in page.locator("#minutes + div").inner_text()
+        assert agenda.count() == 3
+        first = agenda.first
+        assert first.locator(".talk-when").inner_text().split() == [
+            "15:00",
+            "(CEST)",
+            "(30",
+            "min)",
+        ]
+        assert first.locator(".talk-title").inner_text() == "Activity overview, IceCube"
+        assert first.locator(".speakers").inner_text() == "Thorsten Glüsenkamp"
+        # When, title, speakers and materials each on a line of their own, in that order.
+        parts = [".talk-when", ".talk-title", ".speakers", ".materials"]
+        boxes = [first.locator(part).bounding_box() for part in parts]
+        for above, below in itertools.pairwise(boxes):
+            assert above["y"] + above["height"] <= below["y"] + 1, (above, below)
+        slides = first.get_by_role("link", name=re.compile(r"^Slides ?: IceCube activities "))
+        assert slides.get_attribute("href").endswith("/IceCube_GNN_overview.pdf")
+        assert slides.locator(".hint").inner_text() == "(PDF, 2.5\u00a0MB)"
+        hostile = r'^Slides ?: <script>alert\(1\)<\/script> & "slides" \(PowerPoint, 5.1\sMB\)$'
+        assert agenda.nth(1).get_by_role("link", name=re.compile(hostile)).count() == 1
+        event = page.locator("section:has(#materials)")
+        for name in (r"Slides ?: Agenda and introduction", r"Recording ?: Zoom recording"):
+            assert event.get_by_role("link", name=re.compile(f"^{name} ")).count() == 1
+        other = event.get_by_role("link", name=re.compile(r"^Link ?: GraphNeT documentation"))
+        assert other.get_attribute("href") == "https://graphnet-team.github.io/graphnet/"
+        minutes = page.locator("#minutes + div")
+        assert "Present: 14 people" in minutes.inner_text()
+        assert minutes.locator("li").count() == 2
+        assert minutes.get_by_role("link", name="GraphNeT").get_attribute("href") == (
+            "https://github.com/graphnet-team/graphnet"
+        )
+        indico = page.get_by_role("link", name="This meeting on Indico")
+        assert indico.get_attribute("href") == "https://indico.cern.ch/event/1141191/"
+        ics = page.get_by_role("link", name="Add to calendar").get_attribute("href")
+        assert ics == f"{BASEURL}/{path}meeting.ics"
         data = json.loads(page.locator('script[type="application/ld+json"]').text_content())
-        assert data["@type"] == "Event" and data["name"] == "GNN ML WG meeting #43"
+        assert data["@type"] == "Event" and data["name"] == "GNN ML Working Group meeting"
+        assert data["startDate"] == "2022-04-08T15:00:00+02:00"
         assert data["url"].endswith(f"{BASEURL}/{path}")
-        assert page.locator('a[rel="prev"]').count() == 1
+        # The first meeting of the archive: a next meeting, no previous one.
+        assert page.locator('a[rel="prev"]').count() == 0
+        assert page.locator('a[rel="next"]').count() == 1
         shot(page, "meeting-1280-light")
         assert watched.problems == []
     finally:
         watched.close()
-    phone = Watched(browser, viewport={"width": 375, "height": 812}, is_mobile=True)
-    try:
-        phone.page.goto(archive_url + path)
-        overflow = phone.page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-        assert overflow[0] <= overflow[1], overflow
-        shot(phone.page, "meeting-375-light")
-        assert phone.problems == []
-    finally:
-        phone.close()
+    for scheme in ("light", "dark"):
+        phone = Watched(
+            browser, viewport={"width": 375, "height": 812}, is_mobile=True, color_scheme=scheme
+        )
+        try:
+            phone.page.goto(site_url + path)
+            overflow = phone.page.evaluate(
+                "[document.documentElement.scrollWidth, window.innerWidth]"
+            )
+            assert overflow[0] <= overflow[1], overflow
+            shot(phone.page, f"meeting-375-{scheme}")
+            assert phone.problems == []
+        finally:
+            phone.close()
 
 
 def test_artifacts_folder_is_ignored_by_git() -> None:
@@ -386,12 +381,6 @@ MEETING_PAGES = (ROOT / "templates" / "meeting.html").exists()
 def _with_materials(out: Path) -> None:
     """The golden site, its Home re-rendered with materials on every meeting and talk
     (long titles and hosts included), written to `out`."""
-    from indico_sync.config import load_config
-    from indico_sync.site.pages import parse_sources
-    from indico_sync.site.render import render_site
-    from indico_sync.site.sources import load_assets, load_site_files, load_templates
-    from indico_sync.snapshot import load_published
-
     config = load_config(SOURCE)
     files = load_site_files(SOURCE)
     pages = parse_sources(files.pages, site=config.site, baseurl=config.baseurl, zone=UTC)
