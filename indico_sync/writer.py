@@ -19,7 +19,7 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path, PurePosixPath
 
 from indico_sync.errors import OutputRefused, RenderError
@@ -88,7 +88,7 @@ def write_site(
     the old output is deleted by another process after the swap (`remove_detached`).
     """
     check_output_folder(out_dir, protect=protect, known=known)
-    targets = {name: safe_join(Path(), name) for name in files}
+    targets = {name: safe_join(Path(), name).as_posix() for name in files}
     out_dir = out_dir.absolute()
     staging: Path | None = None
     try:
@@ -96,12 +96,11 @@ def write_site(
         staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
         staging.chmod(0o777 & ~_umask())  # a web server must be able to read the site
         root = os.fspath(staging)
-        folders = {folder for target in targets.values() for folder in target.parents}
-        for folder in sorted(folders - {Path()}):  # parents sort before their children
+        for folder in sorted(_folders(targets.values())):  # parents sort before children
             (staging / folder).mkdir()
         state = {}
         for name, content in files.items():
-            path = f"{root}/{targets[name].as_posix()}"
+            path = f"{root}/{targets[name]}"
             info = keep(content.source, path) if isinstance(content, Kept) else put(path, content)
             state[name] = (info.st_size, info.st_mtime_ns)
         (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
@@ -115,6 +114,17 @@ def write_site(
         _remove(staging)
         raise
     return state
+
+
+def _folders(targets: Iterable[str]) -> set[str]:
+    """Every folder that holds one of `targets` (relative POSIX paths), not the root."""
+    folders: set[str] = set()
+    for target in targets:
+        folder = target.rpartition("/")[0]
+        while folder and folder not in folders:
+            folders.add(folder)
+            folder = folder.rpartition("/")[0]
+    return folders
 
 
 def check_output_folder(
