@@ -39,7 +39,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from indico_sync.site.build import build
 
     now = resolve_now(args.now, os.environ)
-    result = build(args.source, args.out, templates=args.templates, now=now)
+    result = build(args.source, args.out, templates=args.templates, now=now, detach=True)
     done = f"{args.out} is up to date" if result.fresh else f"built {args.out}"
     print(f"{done}: {_counts(result)}")
     return EXIT_OK

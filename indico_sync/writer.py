@@ -19,10 +19,13 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path, PurePosixPath
 
 from indico_sync.errors import OutputRefused, RenderError
+from indico_sync.site_files import Kept, keep, put, remove_detached
+
+__all__ = ["MARKER", "Kept", "check_output_folder", "safe_join", "write_site", "write_text"]
 
 MARKER = ".indico_sync"
 """Written into every output folder: the next build may replace the folder."""
@@ -76,26 +79,32 @@ def write_site(
     *,
     protect: Mapping[str, Path] | None = None,
     known: Collection[str] = (),
-) -> None:
-    """Make `out_dir` hold exactly `files` (relative POSIX paths -> bytes), atomically.
+    detach: bool = False,
+) -> dict[str, tuple[int, int]]:
+    """Make `out_dir` hold exactly `files` (relative POSIX paths -> bytes, or `Kept`),
+    atomically; return each file's (size, mtime_ns) as written.
 
-    `protect` and `known` are as in `check_output_folder`, which runs first.
+    `protect` and `known` are as in `check_output_folder`, which runs first. `detach`:
+    the old output is deleted by another process after the swap (`remove_detached`).
     """
     check_output_folder(out_dir, protect=protect, known=known)
-    targets = {name: safe_join(Path(), name) for name in files}
+    targets = {name: safe_join(Path(), name).as_posix() for name in files}
     out_dir = out_dir.absolute()
     staging: Path | None = None
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
         staging.chmod(0o777 & ~_umask())  # a web server must be able to read the site
-        folders = {folder for target in targets.values() for folder in target.parents}
-        for folder in sorted(folders - {Path()}):  # parents sort before their children
+        root = os.fspath(staging)
+        for folder in sorted(_folders(targets.values())):  # parents sort before children
             (staging / folder).mkdir()
+        state = {}
         for name, content in files.items():
-            (staging / targets[name]).write_bytes(content)
+            path = f"{root}/{targets[name]}"
+            info = keep(content.source, path) if isinstance(content, Kept) else put(path, content)
+            state[name] = (info.st_size, info.st_mtime_ns)
         (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
-        _swap_in(staging, out_dir)
+        _swap_in(staging, out_dir, detach=detach)
     except OSError as exc:
         _remove(staging)
         reason = exc.strerror or str(exc)
@@ -104,6 +113,18 @@ def write_site(
     except BaseException:
         _remove(staging)
         raise
+    return state
+
+
+def _folders(targets: Iterable[str]) -> set[str]:
+    """Every folder that holds one of `targets` (relative POSIX paths), not the root."""
+    folders: set[str] = set()
+    for target in targets:
+        folder = target.rpartition("/")[0]
+        while folder and folder not in folders:
+            folders.add(folder)
+            folder = folder.rpartition("/")[0]
+    return folders
 
 
 def check_output_folder(
@@ -168,19 +189,24 @@ def _entries(folder: Path) -> list[str]:
     """Every file, link, empty or unreadable folder under `folder` (relative POSIX
     paths), and every `.git` folder; links are not followed."""
     found: list[str] = []
-
-    def unreadable(error: OSError) -> None:
-        found.append(Path(error.filename).relative_to(folder).as_posix())
-
-    for root, dirs, names in os.walk(folder, onerror=unreadable):
-        here = Path(root).relative_to(folder)
-        for name in dirs:
-            if name == ".git" or (Path(root) / name).is_symlink():
-                found.append((here / name).as_posix())
-        dirs[:] = [d for d in dirs if d != ".git" and not (Path(root) / d).is_symlink()]
-        found.extend((here / name).as_posix() for name in names)
-        if not dirs and not names and here != Path():
-            found.append(here.as_posix())
+    todo = [""]
+    while todo:
+        here = todo.pop()
+        try:
+            with os.scandir(folder / here if here else folder) as listing:
+                entries = list(listing)
+        except OSError:
+            found.append(here or ".")
+            continue
+        if here and not entries:
+            found.append(here)
+        below = f"{here}/" if here else ""
+        for entry in entries:
+            name = below + entry.name
+            if entry.name != ".git" and entry.is_dir(follow_symlinks=False):
+                todo.append(name)
+            else:
+                found.append(name)
     return found
 
 
@@ -189,7 +215,7 @@ def _remove(folder: Path | None) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _swap_in(staging: Path, out_dir: Path) -> None:
+def _swap_in(staging: Path, out_dir: Path, *, detach: bool) -> None:
     """Two renames: the old folder aside, the new one in. Then drop the old one."""
     if not out_dir.exists():
         staging.rename(out_dir)
@@ -202,7 +228,10 @@ def _swap_in(staging: Path, out_dir: Path) -> None:
     except OSError:
         old.rename(out_dir)
         raise
-    shutil.rmtree(old, ignore_errors=True)
+    if detach:
+        remove_detached(old)
+    else:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 @functools.cache

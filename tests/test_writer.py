@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
+import time
 from pathlib import Path
 
 import pytest
 
 from indico_sync.errors import OutputRefused, RenderError
-from indico_sync.writer import MARKER, check_output_folder, safe_join, write_site, write_text
+from indico_sync.writer import (
+    MARKER,
+    Kept,
+    check_output_folder,
+    safe_join,
+    write_site,
+    write_text,
+)
 
 
 def test_write_text_replaces_atomically(tmp_path: Path) -> None:
@@ -237,3 +246,67 @@ def test_a_folder_holding_only_an_unreadable_folder_is_refused(tmp_path: Path) -
     finally:
         locked.chmod(0o755)
     assert (locked / "mine.txt").read_text() == "mine"
+
+
+def test_a_kept_file_is_linked_from_the_old_output(tmp_path: Path) -> None:
+    """`Kept` files are hard links to the previous output's, not rewritten; the returned
+    state is each file's size and time as it now is in the output."""
+    out = tmp_path / "out"
+    write_site(out, {"meetings/a/index.html": b"page a", "index.html": b"old"})
+    before = (out / "meetings/a/index.html").stat()
+    files = {"meetings/a/index.html": Kept(out / "meetings/a/index.html"), "index.html": b"new"}
+    state = write_site(out, files)
+    after = (out / "meetings/a/index.html").stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert (out / "meetings/a/index.html").read_bytes() == b"page a"
+    assert (out / "index.html").read_bytes() == b"new"
+    assert state == {
+        name: ((out / name).stat().st_size, (out / name).stat().st_mtime_ns) for name in files
+    }
+
+
+def test_a_kept_file_is_copied_when_it_cannot_be_linked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Across file systems (EXDEV) the kept file is copied: the same bytes, a new file."""
+    out = tmp_path / "out"
+    write_site(out, {"page.html": b"kept bytes"})
+    before = (out / "page.html").stat()
+
+    def cannot_link(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "link", cannot_link)
+    write_site(out, {"page.html": Kept(out / "page.html")})
+    assert (out / "page.html").read_bytes() == b"kept bytes"
+    assert (out / "page.html").stat().st_ino != before.st_ino
+
+
+def test_a_kept_link_is_never_followed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A kept file swapped for a symbolic link since is not copied through: the build
+    fails and the previous output stays."""
+    out = tmp_path / "out"
+    (tmp_path / "secret").write_text("token")
+    write_site(out, {"page.html": b"x"})
+    (out / "page.html").unlink()
+    (out / "page.html").symlink_to(tmp_path / "secret")
+
+    def cannot_link(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "link", cannot_link)
+    with pytest.raises(RenderError, match="cannot write the site"):
+        write_site(out, {"page.html": Kept(out / "page.html")})
+    assert (out / "page.html").is_symlink()
+
+
+def test_a_detached_removal_deletes_the_old_output(tmp_path: Path) -> None:
+    """With `detach`, the replaced folder is deleted by another process, soon."""
+    out = tmp_path / "out"
+    write_site(out, {"a/index.html": b"1"})
+    write_site(out, {"a/index.html": b"2"}, detach=True)
+    assert (out / "a/index.html").read_bytes() == b"2"
+    deadline = time.monotonic() + 10
+    while len(list(tmp_path.iterdir())) > 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]

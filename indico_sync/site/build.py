@@ -25,9 +25,9 @@ from indico_sync.site.cache import (
     load_manifest,
     manifest_path,
     now_span,
-    output_state,
     render_manifest,
     reusable_pages,
+    written_state,
 )
 from indico_sync.site.sources import load_assets, load_site_files, load_templates
 from indico_sync.site.worker import Background, Deferred
@@ -59,12 +59,15 @@ class BuildResult:
     keys: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
 
-def build(source: Path, out: Path, *, templates: Path, now: datetime) -> BuildResult:
+def build(
+    source: Path, out: Path, *, templates: Path, now: datetime, detach: bool = False
+) -> BuildResult:
     """Build the site from `source` into `out`, replacing `out` atomically.
 
     When no input changed since the last build and no meeting started or ended
     since, the output folder already is the result, and the build stops there.
     A folder that is not a previous output is refused before anything is rendered.
+    `detach`: the replaced output is deleted by another process (`writer.write_site`).
     """
     print_ = fingerprint([source, templates], skip=out)
     previous = load_manifest(out)
@@ -75,9 +78,9 @@ def build(source: Path, out: Path, *, templates: Path, now: datetime) -> BuildRe
     known = previous.outputs if previous else ()
     check_output_folder(out, protect=protect, known=known)
     files, result, span = _in_memory(source, templates=templates, now=now, out=out, old=previous)
-    write_site(out, files, protect=protect, known=known)
+    written = write_site(out, files, protect=protect, known=known, detach=detach)
     log.debug("wrote %d files to %s", result.files, out)
-    _write_manifest(out, print_=print_, span=span, result=result)
+    _write_manifest(out, print_=print_, span=span, result=result, written=written)
     return result
 
 
@@ -169,7 +172,7 @@ def _reuse(
     out: Path | None,
     old: Manifest | None,
 ) -> tuple[dict[str, str], dict[str, tuple[bytes, ...]]]:
-    """Each meeting page's key, and the previous output's bytes of those whose key is
+    """Each meeting page's key, and the previous output's files (to link) of those whose key is
     unchanged: a meeting page depends on the templates, the code, the config, the site's
     nav and links, its meeting and its neighbours (`meeting_pages.page_keys`)."""
     from indico_sync.site.meeting_pages import ICS, page_keys
@@ -226,14 +229,19 @@ def _unchanged(previous: Manifest) -> BuildResult:
 
 
 def _write_manifest(
-    out: Path, *, print_: str, span: tuple[float, float], result: BuildResult
+    out: Path,
+    *,
+    print_: str,
+    span: tuple[float, float],
+    result: BuildResult,
+    written: dict[str, tuple[int, int]],
 ) -> None:
     """Record this build beside `out`, so the next one can tell it has nothing to do."""
     manifest = Manifest(
         fingerprint=print_,
         valid_from=span[0],
         valid_until=span[1],
-        outputs=output_state(out),
+        outputs=written_state(written),
         pages=result.pages,
         meetings=result.meetings,
         keys=result.keys,

@@ -25,6 +25,7 @@ import indico_sync
 from indico_sync.meetings import Meeting
 from indico_sync.site.sources import walk_files
 from indico_sync.untrusted import load_regular
+from indico_sync.writer import Kept
 
 FORMAT = 1
 
@@ -97,6 +98,17 @@ def output_state(out: Path) -> dict[str, tuple[int, int]]:
     return state
 
 
+def written_state(written: Mapping[str, tuple[int, int]]) -> dict[str, tuple[int, int]]:
+    """`output_state` of a folder just written, from what the writer says it wrote
+    (without a second walk): the same files, those `walk_files` lists."""
+    return {
+        name: state
+        for name, state in written.items()
+        if not any(part[0] == "." or part == "__pycache__" for part in name.split("/"))
+        and not name.endswith(".pyc")
+    }
+
+
 def is_fresh(manifest: Manifest | None, *, print_: str, now: datetime, out: Path) -> bool:
     """Whether the output folder already is what a build would write."""
     if manifest is None or manifest.fingerprint != print_:
@@ -135,14 +147,15 @@ def render_manifest(manifest: Manifest) -> str:
 def reusable_pages(
     out: Path, manifest: Manifest | None, keys: Mapping[str, str], paths: Sequence[str]
 ) -> dict[str, tuple[bytes, ...]]:
-    """The previous build's files of each meeting page whose key is unchanged, by slug.
+    """The previous build's files of each meeting page whose key is unchanged, by slug
+    (as `Kept`: the writer links them into the new output, nobody reads them).
 
     `paths` are the page's files with `{slug}` in place of the slug. A file changed by
     hand since (its size or time differs from the manifest's) is rendered again.
     """
     if manifest is None:
         return {}
-    found = {}
+    found: dict[str, tuple[bytes, ...]] = {}
     for slug, key in keys.items():
         if manifest.keys.get(slug) != key:
             continue
@@ -154,7 +167,7 @@ def reusable_pages(
             if all(stat.S_ISREG(info.st_mode) for info in infos) and all(
                 manifest.outputs.get(n) == s for n, s in zip(names, states, strict=True)
             ):
-                found[slug] = tuple(f.read_bytes() for f in files)
+                found[slug] = tuple(map(Kept, files))  # linked, not read: `writer.Kept`
         except OSError:
             continue
     return found
