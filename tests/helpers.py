@@ -7,6 +7,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
+import respx
+
 from indico_sync.meetings import Meeting
 
 REPO = Path(__file__).resolve().parent.parent
@@ -22,6 +25,17 @@ indico:
       category: 1
   retries: 0
 """
+LOCAL_EXPORT = "http://127.0.0.1:8000/export/categ/1.json"
+
+
+def serve_category(data: dict[str, Any]) -> respx.Route:
+    """The mocked category answers `data` at offset 0 and empty pages after it."""
+    empty = {"count": 0, "results": [], "additionalInfo": {}}
+    return respx.get(LOCAL_EXPORT).mock(
+        side_effect=lambda request: httpx.Response(
+            200, json=data if request.url.params["offset"] == "0" else empty
+        )
+    )
 
 
 def meeting(event: int, start: datetime, hours: float = 1, **changes: Any) -> Meeting:

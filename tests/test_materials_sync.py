@@ -13,10 +13,9 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 import respx
-from helpers import LOCAL_INDICO, meeting
+from helpers import LOCAL_INDICO, meeting, serve_category
 
 from indico_sync.cli import EXIT_ERROR, EXIT_OK, main
 from indico_sync.config import load_config
@@ -33,7 +32,6 @@ from indico_sync.snapshot import (
 from indico_sync.sync.report import describe_update
 
 FIXTURES = Path(__file__).parent / "fixtures" / "indico"
-EXPORT = "http://127.0.0.1:8000/export/categ/1.json"
 TOKEN = "indp_" + "R3ad3r" * 7
 START = datetime(2026, 11, 11, 16, tzinfo=ZoneInfo("Europe/Zurich"))
 # `sync` syncs around today's date: a window wide enough for the recorded dates, any year.
@@ -63,13 +61,7 @@ SECRET = (
 
 
 def serve(name: str) -> respx.Route:
-    data = json.loads((FIXTURES / f"{name}.json").read_bytes())
-    empty = {"count": 0, "results": [], "additionalInfo": {}}
-    return respx.get(EXPORT).mock(
-        side_effect=lambda request: httpx.Response(
-            200, json=data if request.url.params["offset"] == "0" else empty
-        )
-    )
+    return serve_category(json.loads((FIXTURES / f"{name}.json").read_bytes()))
 
 
 @pytest.fixture

@@ -16,17 +16,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import respx
-from helpers import LOCAL_INDICO
+from helpers import LOCAL_INDICO, serve_category
 
 from indico_sync.cli import EXIT_ERROR, EXIT_OK, EXIT_SYNC_FAILED, main
 from indico_sync.snapshot import SNAPSHOT_PATH, load_snapshot_file, render_snapshot
 
 ROOT = Path(__file__).parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "indico"
-EXPORT = "http://127.0.0.1:8000/export/categ/1.json"
 NOW = "2026-11-22T12:00:00+00:00"  # event 6 (25 November) is the next meeting
 TOKEN = "indp_" + "R3ad3r" * 7
 TITLE = "GNN ML WG steering group (restricted)"
@@ -73,13 +71,7 @@ def with_secrets() -> dict[str, Any]:
 
 
 def serve(data: dict[str, Any]) -> respx.Route:
-    """The category answers `data` at offset 0 and empty pages after it."""
-    empty = {"count": 0, "results": [], "additionalInfo": {}}
-    return respx.get(EXPORT).mock(
-        side_effect=lambda request: httpx.Response(
-            200, json=data if request.url.params["offset"] == "0" else empty
-        )
-    )
+    return serve_category(data)
 
 
 @pytest.fixture
