@@ -138,6 +138,11 @@ class Meeting:
         return re.sub(r"[^a-z0-9]+", "-", f"{host}-{self.id}".lower()).strip("-")
 
     @property
+    def page_path(self) -> str:
+        """The meeting page's folder under the site root: `meetings/{page_slug}/`."""
+        return f"meetings/{self.page_slug}/"
+
+    @property
     def zone(self) -> ZoneInfo:
         """The meeting's own zone (see `zone_or_utc`)."""
         return zone_or_utc(self.timezone)

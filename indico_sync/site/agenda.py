@@ -61,7 +61,7 @@ class MeetingRow:
     date: str  # "8 April 2022", or a range for a multi-day event
     time: str  # "15:00 (CEST)"
     iso: str  # the start, ISO 8601 with offset, for <time datetime> and the script
-    page_url: str  # the meeting's own page: {baseurl}/meetings/{page_slug}/
+    page_url: str  # the meeting's own page: {baseurl}/{meeting.page_path}
     talks: tuple[TalkRow, ...]
     materials: tuple[MaterialView, ...]  # the event's own, not its talks'
     minutes: MaterialView | None  # a link to the minutes on the meeting page, if any
@@ -108,7 +108,7 @@ def build_row(
     meeting: Meeting, *, zone: ZoneInfo | None, is_next: bool, baseurl: str = ""
 ) -> MeetingRow:
     """Display strings for one meeting, in `zone` or else the event's own zone."""
-    page_url = f"{baseurl}/meetings/{meeting.page_slug}/"
+    page_url = f"{baseurl}/{meeting.page_path}"
     tz = zone or meeting.zone
     start = meeting.start.astimezone(tz)
     end = max(meeting.end.astimezone(tz), start)

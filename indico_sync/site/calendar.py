@@ -58,7 +58,7 @@ def render_meetings_calendar(config: Config, meetings: Sequence[Meeting]) -> byt
         name=f"{config.title} meetings",
         description=config.description,
         site_url=f"{config.url}{config.baseurl}/",
-        pages=f"{config.url}{config.baseurl}/meetings/" if config.url else "",
+        pages=f"{config.url}{config.baseurl}/" if config.url else "",
     )
 
 
@@ -67,11 +67,11 @@ def render_calendar(
 ) -> bytes:
     """The whole calendar: header, one VTIMEZONE per zone used, one VEVENT per meeting.
 
-    `pages` is the absolute URL of the meeting pages' folder (each event's URL is then
-    `{pages}{slug}/`), or "" to use the Indico URL."""
+    `pages` is the site's absolute root URL (each event's URL is then its meeting page,
+    `{pages}{page_path}`), or "" to use the Indico URL."""
     ordered = sort_meetings(meetings)
     head = calendar_head(name, description, site_url, tuple(build_spans(ordered).items()))
-    events = (write_event(m, url=f"{pages}{m.page_slug}/" if pages else "") for m in ordered)
+    events = (write_event(m, url=f"{pages}{m.page_path}" if pages else "") for m in ordered)
     return b"".join([head, *events, b"END:VCALENDAR\r\n"])
 
 

@@ -187,7 +187,7 @@ def build_feeds(
         "sitemap.xml": render_sitemap(
             sorted(
                 [(root + v.url, v.published.date() if v.published else None) for v in views]
-                + [(f"{root}/meetings/{m.page_slug}/", None) for m in meetings]
+                + [(f"{root}/{m.page_path}", None) for m in meetings]
             )
         ),
         "robots.txt": render_robots(f"{root}/sitemap.xml"),

@@ -43,7 +43,6 @@ from indico_sync.site.render import (
 from indico_sync.site.structured import json_ld
 from indico_sync.untrusted import is_web_url
 
-FOLDER = "meetings"
 ICS = "meeting.ics"
 
 
@@ -85,11 +84,11 @@ class MeetingView:
 
 
 def page_path(meeting: Meeting) -> str:
-    return f"{FOLDER}/{meeting.page_slug}/index.html"
+    return f"{meeting.page_path}index.html"
 
 
 def ics_path(meeting: Meeting) -> str:
-    return f"{FOLDER}/{meeting.page_slug}/{ICS}"
+    return f"{meeting.page_path}{ICS}"
 
 
 def page_keys(meetings: Sequence[Meeting], *, salt: str) -> dict[str, str]:
@@ -120,7 +119,7 @@ def render_meeting_pages(
     """(meeting, path, bytes) of every page and `.ics` (of the slugs in `only`, if given);
     `reuse` has the bytes (page, ics) by slug of pages made elsewhere: the previous
     build's whose key did not change, the second core's."""
-    base = f"{config.baseurl}/{FOLDER}/"
+    base = f"{config.baseurl}/"
     root = f"{config.url}{base}" if config.url else ""
     for meeting, before, after in _with_neighbours(meetings):
         slug = meeting.page_slug
@@ -129,7 +128,7 @@ def render_meeting_pages(
         if slug in reuse:
             html, ics = reuse[slug]
         else:
-            url = f"{root or base}{slug}/"
+            url = f"{root or base}{meeting.page_path}"
             view = build_view(meeting, before, after, config=config, base=base, url=url)
             layout = _page(page, meeting, url, site=site.title)
             html = render_template(env, "meeting.html", site=site, page=layout, meeting=view)
@@ -161,7 +160,7 @@ def meeting_pages_only(
 
 def _page(page: PageView, meeting: Meeting, url: str, *, site: str) -> PageView:
     """The layout's `page` for this meeting: its title, path and canonical URL."""
-    path = f"/{FOLDER}/{meeting.page_slug}/"
+    path = f"/{meeting.page_path}"
     return replace(
         page,
         url=path,
@@ -184,7 +183,7 @@ def build_view(
     zone = config.timezone or meeting.zone
     minutes = meeting.minutes
     talks = tuple(
-        _talk(talk, zone=zone, page=f"{base}{meeting.page_slug}/") for talk in meeting.talks
+        _talk(talk, zone=zone, page=f"{base}{meeting.page_path}") for talk in meeting.talks
     )
     return MeetingView(
         row=build_row(meeting, zone=config.timezone, is_next=False),
@@ -193,7 +192,7 @@ def build_view(
         minutes=minutes_view(minutes, title=meeting.title, url=minutes.url if minutes else ""),
         minutes_html=sanitise(minutes.html) if minutes else Markup(),
         has_minutes=bool(minutes and minutes.html.strip()) or any(t.minutes_html for t in talks),
-        ics=f"{base}{meeting.page_slug}/{ICS}",
+        ics=f"{base}{meeting.page_path}{ICS}",
         json_ld=json_ld(meeting, config=config, url=url),
         previous=_neighbour(before, base=base, config=config),
         next=_neighbour(after, base=base, config=config),
@@ -225,7 +224,7 @@ def _neighbour(meeting: Meeting | None, *, base: str, config: Config) -> Neighbo
     if meeting is None:
         return None
     day = format_day(meeting.start.astimezone(config.timezone or meeting.zone))
-    return Neighbour(title=meeting.title, href=f"{base}{meeting.page_slug}/", date=day)
+    return Neighbour(title=meeting.title, href=f"{base}{meeting.page_path}", date=day)
 
 
 def _with_neighbours(
