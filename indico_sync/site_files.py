@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 from pathlib import Path
 
 
@@ -25,6 +26,21 @@ class Kept(bytes):
         return kept
 
 
+class Staged(bytes):
+    """In place of a file's bytes: the file is already in the new output's folder
+    (`writer.Stage.put`), with this (size, mtime_ns). Its own bytes are empty."""
+
+    state: tuple[int, int]
+
+    def __new__(cls, state: tuple[int, int]) -> Staged:
+        staged = super().__new__(cls)
+        staged.state = state
+        return staged
+
+    def __reduce__(self) -> tuple[type[Staged], tuple[tuple[int, int]]]:
+        return (Staged, (self.state,))  # sent back by the forked child that wrote it
+
+
 _NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
 
 
@@ -38,6 +54,21 @@ def put(path: str, content: bytes) -> os.stat_result:
         return os.fstat(fd)
     finally:
         os.close(fd)
+
+
+def same_bytes(path: Path, content: bytes) -> bool:
+    """Whether `path` is a regular file holding exactly `content` (links not followed)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return False
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        return (
+            stat.S_ISREG(info.st_mode)
+            and info.st_size == len(content)
+            and (handle.read() == content)
+        )
 
 
 def keep(source: Path, path: str) -> os.stat_result:

@@ -1,8 +1,10 @@
 """The only code that writes files. Every write is atomic.
 
 A single file is written to a temporary sibling and renamed over the target. A whole
-site is written to a temporary sibling folder and swapped in with two renames, so a
-failed build leaves the previous output exactly as it was.
+site is written to a temporary sibling folder (a `Stage`, filled while the site
+renders) and swapped in with two renames. When most of the previous output stays as it
+is, only the changed files are moved into it, each by one rename, and put back if a
+later one fails. Either way a failed build leaves the previous output exactly as it was.
 
 Replacing a folder deletes what was in it, so the site only replaces a folder that is
 missing, empty or a previous output: one holding the `MARKER` file every build writes
@@ -19,13 +21,22 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
 from indico_sync.errors import OutputRefused, RenderError
-from indico_sync.site_files import Kept, keep, put, remove_detached
+from indico_sync.site_files import Kept, Staged, keep, put, remove_detached, same_bytes
 
-__all__ = ["MARKER", "Kept", "check_output_folder", "safe_join", "write_site", "write_text"]
+__all__ = [
+    "MARKER",
+    "Kept",
+    "Stage",
+    "Staged",
+    "check_output_folder",
+    "safe_join",
+    "write_site",
+    "write_text",
+]
 
 MARKER = ".indico_sync"
 """Written into every output folder: the next build may replace the folder."""
@@ -73,58 +84,220 @@ def safe_join(root: Path, relative: str) -> Path:
     return root.joinpath(*pure.parts)
 
 
+class Stage:
+    """The new output's folder, a hidden sibling of the output, filled as the site renders.
+
+    Made before rendering, so pages go to disk as soon as they are made (by this process
+    and by the forked ones, `worker`), not held in memory. `write_site` then swaps it in,
+    or moves only its files into the previous output; `remove` drops it after a failure.
+    """
+
+    def __init__(self, out: Path) -> None:
+        self.out = out.absolute()
+        try:
+            self.out.parent.mkdir(parents=True, exist_ok=True)
+            self.root = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.new-", dir=self.out.parent))
+            self.root.chmod(0o777 & ~_umask())  # a web server must be able to read the site
+        except OSError as exc:
+            raise _write_error(self.out, exc) from exc
+        self.folders: set[str] = set()
+
+    def put(self, name: str, content: bytes) -> Staged:
+        """Write `content` as `name` (a relative POSIX path) into the stage."""
+        target = _target(name)
+        path = f"{self.root}/{target}"
+        try:
+            self._folder(target.rpartition("/")[0])
+            try:
+                info = put(path, content)
+            except FileExistsError:  # written before by a child that failed later on
+                Path(path).unlink()
+                info = put(path, content)
+        except OSError as exc:
+            raise _write_error(self.out, exc) from exc
+        return Staged((info.st_size, info.st_mtime_ns))
+
+    def keep(self, name: str, content: Kept) -> tuple[int, int]:
+        """Link (or copy) the previous output's file into the stage as `name`."""
+        target = _target(name)
+        self._folder(target.rpartition("/")[0])
+        info = keep(content.source, f"{self.root}/{target}")
+        return (info.st_size, info.st_mtime_ns)
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def _folder(self, folder: str) -> None:
+        if folder and folder not in self.folders:
+            self._folder(folder.rpartition("/")[0])
+            with contextlib.suppress(FileExistsError):  # made by another process, or a file
+                (self.root / folder).mkdir()
+            self.folders.add(folder)
+
+
 def write_site(
     out_dir: Path,
     files: Mapping[str, bytes],
     *,
+    stage: Stage | None = None,
+    previous: Mapping[str, tuple[int, int]] | None = None,
     protect: Mapping[str, Path] | None = None,
     known: Collection[str] = (),
     detach: bool = False,
 ) -> dict[str, tuple[int, int]]:
-    """Make `out_dir` hold exactly `files` (relative POSIX paths -> bytes, or `Kept`),
-    atomically; return each file's (size, mtime_ns) as written.
+    """Make `out_dir` hold exactly `files` (relative POSIX paths -> bytes, `Kept` or
+    `Staged`: already in `stage`), atomically; return each file's (size, mtime_ns).
 
+    `previous`: the state of `out_dir` as the last build left it, checked unchanged since.
+    Given, and when at most half of the files must be written, only the changed files are
+    moved into `out_dir` (`_update`); otherwise the whole stage is swapped in.
     `protect` and `known` are as in `check_output_folder`, which runs first. `detach`:
-    the old output is deleted by another process after the swap (`remove_detached`).
+    the old output is deleted by another process after a swap (`remove_detached`).
     """
     check_output_folder(out_dir, protect=protect, known=known)
-    targets = {name: safe_join(Path(), name).as_posix() for name in files}
     out_dir = out_dir.absolute()
-    staging: Path | None = None
+    stage = stage or Stage(out_dir)
     try:
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
-        staging.chmod(0o777 & ~_umask())  # a web server must be able to read the site
-        root = os.fspath(staging)
-        for folder in sorted(_folders(targets.values())):  # parents sort before children
-            (staging / folder).mkdir()
+        if previous is not None and _mostly_kept(files, out_dir):
+            return _update(out_dir, files, stage, previous)
         state = {}
         for name, content in files.items():
-            path = f"{root}/{targets[name]}"
-            info = keep(content.source, path) if isinstance(content, Kept) else put(path, content)
-            state[name] = (info.st_size, info.st_mtime_ns)
-        (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
-        _swap_in(staging, out_dir, detach=detach)
+            if isinstance(content, Staged):
+                state[name] = content.state
+            elif isinstance(content, Kept):
+                state[name] = stage.keep(name, content)
+            else:
+                state[name] = stage.put(name, content).state
+        (stage.root / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+        _swap_in(stage.root, out_dir, detach=detach)
     except OSError as exc:
-        _remove(staging)
-        reason = exc.strerror or str(exc)
-        where = f": {exc.filename}" if exc.filename else ""
-        raise RenderError(f"cannot write the site to {out_dir}: {reason}{where}") from exc
+        stage.remove()
+        raise _write_error(out_dir, exc) from exc
     except BaseException:
-        _remove(staging)
+        stage.remove()
         raise
     return state
 
 
-def _folders(targets: Iterable[str]) -> set[str]:
-    """Every folder that holds one of `targets` (relative POSIX paths), not the root."""
-    folders: set[str] = set()
-    for target in targets:
-        folder = target.rpartition("/")[0]
-        while folder and folder not in folders:
-            folders.add(folder)
-            folder = folder.rpartition("/")[0]
-    return folders
+def _write_error(out_dir: Path, exc: OSError) -> RenderError:
+    reason = exc.strerror or str(exc)
+    where = f": {exc.filename}" if exc.filename else ""
+    return RenderError(f"cannot write the site to {out_dir}: {reason}{where}")
+
+
+def _target(name: str) -> str:
+    """`name` as a path under the output folder; anything that would leave it is refused."""
+    if "//" in name or "/." in name or name.startswith(".") or name.endswith("/"):
+        return safe_join(Path(), name).as_posix()  # unusual: the thorough check
+    if not name or name.startswith("/") or "\\" in name:
+        raise RenderError(f"refusing to write {name!r}: outside the output folder")
+    return name
+
+
+def _mostly_kept(files: Mapping[str, bytes], out_dir: Path) -> bool:
+    """Whether the previous output's own files (`Kept` in place) are at least half."""
+    kept = sum(
+        isinstance(content, Kept) and content.source == out_dir / name
+        for name, content in files.items()
+    )
+    return kept * 2 >= len(files)
+
+
+def _update(
+    out_dir: Path,
+    files: Mapping[str, bytes],
+    stage: Stage,
+    previous: Mapping[str, tuple[int, int]],
+) -> dict[str, tuple[int, int]]:
+    """Move the changed files into the previous output and delete the files it no longer
+    has; if a step fails, put back every file already moved (an atomic update)."""
+    state, changed = dict(previous), {}
+    for name, content in files.items():
+        target = out_dir / name
+        if isinstance(content, Staged):
+            changed[name] = content.state
+        elif isinstance(content, Kept) and content.source == target:
+            continue
+        elif isinstance(content, Kept):
+            changed[name] = stage.keep(name, content)
+        elif not same_bytes(target, content):
+            changed[name] = stage.put(name, content).state
+    gone = [name for name in previous if name not in files]
+    gone += [name for name in _dot_files(out_dir) if name not in files and name != MARKER]
+    _move_in(out_dir, stage.root, changed, gone)
+    for name in gone:
+        state.pop(name, None)
+    state.update(changed)
+    return state
+
+
+def _dot_files(folder: Path) -> list[str]:
+    """The hidden files at the top of `folder` (`.nojekyll`): not in a build's state."""
+    with os.scandir(folder) as listing:
+        return [e.name for e in listing if e.name.startswith(".") and not e.is_dir()]
+
+
+def _move_in(out_dir: Path, staged: Path, changed: Collection[str], gone: Sequence[str]) -> None:
+    """Rename each `changed` file from `staged` into `out_dir` and move each `gone` file
+    out, keeping a link to every replaced file until all is done, to undo on failure."""
+    backup = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+    undo: list[tuple[Path, Path | None]] = []  # (target, its saved previous file, if any)
+    made: list[Path] = []  # folders created, to remove on failure
+    try:
+        for number, name in enumerate(changed):
+            target, saved = out_dir / name, backup / str(number)
+            try:
+                os.link(target, saved, follow_symlinks=False)
+                undo_to: Path | None = saved
+            except FileNotFoundError:  # a new file
+                undo_to = None
+                made += _make_folders(target.parent, stop=out_dir)
+            (staged / name).replace(target)
+            undo.append((target, undo_to))
+        for number, name in enumerate(gone):
+            target, saved = out_dir / name, backup / f"gone-{number}"
+            target.replace(saved)
+            undo.append((target, saved))
+    except BaseException:
+        _undo(undo, made)
+        raise
+    finally:
+        shutil.rmtree(backup, ignore_errors=True)
+        shutil.rmtree(staged, ignore_errors=True)
+    for folder in sorted({(out_dir / name).parent for name in gone}, reverse=True):
+        _remove_empty(folder, stop=out_dir)
+
+
+def _undo(moved: Sequence[tuple[Path, Path | None]], made: Sequence[Path]) -> None:
+    """Put back what `_move_in` moved (new files deleted), then drop the folders it made."""
+    for target, saved in reversed(moved):
+        with contextlib.suppress(OSError):
+            if saved is None:
+                target.unlink()
+            else:
+                saved.replace(target)
+    for folder in reversed(made):
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def _make_folders(folder: Path, *, stop: Path) -> list[Path]:
+    """Create `folder` (inside `stop`) and its missing parents; the ones made, outermost first."""
+    if folder == stop or folder.is_dir():
+        return []
+    made = _make_folders(folder.parent, stop=stop)
+    folder.mkdir()
+    return [*made, folder]
+
+
+def _remove_empty(folder: Path, *, stop: Path) -> None:
+    """Remove `folder` and then its parents up to `stop`, for as long as they are empty."""
+    while folder != stop and stop in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
 
 
 def check_output_folder(

@@ -32,7 +32,7 @@ SITE = {"title": "GNN ML WG", "mattermost_id": "gnn-ml-wg", "nested": {"key": "d
 def parse(text: str, name: str = "about.md", *, baseurl: str = "", site: Any = None) -> Page:
     file = SourceFile(path=Path("site_src") / name, name=name, text=text)
     page = parse_page(
-        file, site=SITE if site is None else site, baseurl=baseurl, zone=ZURICH, md=new_markdown()
+        file, site=SITE if site is None else site, baseurl=baseurl, zone=ZURICH, md=new_markdown
     )
     assert page is not None
     return page
@@ -144,7 +144,7 @@ def test_a_badly_named_post_is_an_error(name: str) -> None:
 def test_drafts_are_left_out() -> None:
     """`published: false` keeps a page out of the site."""
     file = SourceFile(path=Path("x.md"), name="x.md", text="---\npublished: false\n---\nx\n")
-    assert parse_page(file, site={}, baseurl="", zone=UTC, md=new_markdown()) is None
+    assert parse_page(file, site={}, baseurl="", zone=UTC, md=new_markdown) is None
 
 
 def test_parse_sources_reads_pages_then_posts_with_one_markdown() -> None:

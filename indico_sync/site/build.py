@@ -1,18 +1,20 @@
 """The build stage: site source + meeting snapshot -> a finished static site.
 
 `build` reads like its steps: load the config, pages, templates and meetings
-(`sources`, the only disk reads), render the whole site in memory (`render.render_site`,
-pure; half of the pages and the calendar on the second core, `worker`), then write it in
-one atomic swap (`writer.write_site`). Any error before the swap leaves the previous
-output as it was. `check` runs the same steps without writing.
+(`sources`, the only disk reads), render the whole site (`render.render_site`, pure;
+half of the pages, half of the meeting pages and the calendar on the second core,
+`worker`), the meeting pages going to a new folder as they are made (`writer.Stage`),
+then put it in place atomically (`writer.write_site`). Any error before that leaves the
+previous output as it was. `check` runs the same steps without writing.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import pickle
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING
 from indico_sync.site.cache import (
     Manifest,
     fingerprint,
+    intact_state,
     is_fresh,
     load_manifest,
     manifest_path,
@@ -31,7 +34,7 @@ from indico_sync.site.cache import (
 )
 from indico_sync.site.sources import load_assets, load_site_files, load_templates
 from indico_sync.site.worker import Background, Deferred
-from indico_sync.writer import check_output_folder, write_site, write_text
+from indico_sync.writer import Stage, check_output_folder, write_site, write_text
 
 if TYPE_CHECKING:
     from indico_sync.config import Config
@@ -57,6 +60,7 @@ class BuildResult:
     fresh: bool = field(default=False, compare=False)  # nothing to do: the output was current
     reused: int = field(default=0, compare=False)  # meeting pages kept from the last build
     keys: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    converted: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
 
 def build(
@@ -77,8 +81,18 @@ def build(
     protect = _protected(source, templates)
     known = previous.outputs if previous else ()
     check_output_folder(out, protect=protect, known=known)
-    files, result, span = _in_memory(source, templates=templates, now=now, out=out, old=previous)
-    written = write_site(out, files, protect=protect, known=known, detach=detach)
+    intact = intact_state(out, previous)
+    stage = Stage(out)
+    try:
+        files, result, span = _in_memory(
+            source, templates=templates, now=now, out=out, old=previous, stage=stage
+        )
+        written = write_site(
+            out, files, stage=stage, previous=intact, protect=protect, known=known, detach=detach
+        )
+    except BaseException:
+        stage.remove()
+        raise
     log.debug("wrote %d files to %s", result.files, out)
     _write_manifest(out, print_=print_, span=span, result=result, written=written)
     return result
@@ -106,8 +120,10 @@ def _in_memory(
     now: datetime,
     out: Path | None = None,
     old: Manifest | None = None,
+    stage: Stage | None = None,
 ) -> tuple[dict[str, bytes], BuildResult, tuple[float, float]]:
-    """The whole site in memory, and what it holds.
+    """The whole site, and what it holds: in memory, except the meeting pages when
+    `stage` is given (written there as they are made, by both processes: `Staged`).
 
     A forked child on the machine's second core (`worker.Background`) renders the second
     half of the pages, then the calendar, while this process renders the rest. Each
@@ -123,15 +139,20 @@ def _in_memory(
     meetings = snapshot.meetings
     sources = (*site_files.pages, *site_files.posts)
     split = len(sources) // 2 if len(sources) >= SPLIT_PAGES else len(sources)
+    markdown = _markdown_keys(sources, config)
+    old_html = old.converted if old else {}
+    converted = {name: old_html[key] for name, key in markdown.items() if key in old_html}
+    if len(converted) == len(sources):
+        split = len(sources)  # nothing to convert: not worth a child
     helper = Background(
         [
-            functools.partial(_pickled_pages, sources[split:], config),
+            functools.partial(_pickled_pages, sources[split:], config, converted),
             functools.partial(_calendar, config, meetings),
         ]
     )
     helpers = [helper]
     try:
-        pages = _parse_pages(sources[:split], config)
+        pages = _parse_pages(sources[:split], config, converted)
         pages += pickle.loads(helper.next())  # noqa: S301  # our own child's bytes
 
         from indico_sync.site.render import render_site
@@ -139,7 +160,7 @@ def _in_memory(
         keys, reuse = _reuse(config, pages, meetings, templates=templates, out=out, old=old)
         todo = [slug for slug in keys if slug not in reuse]  # chronological
         later = todo[len(todo) // 2 :] if len(todo) >= SPLIT_MEETINGS else []
-        work = functools.partial(_meeting_pages, config, pages, meetings, templates, later)
+        work = functools.partial(_meeting_pages, config, pages, meetings, templates, later, stage)
         helpers += [Background([work])] if later else []
         made = Deferred(reuse, set(later), helpers[-1].next)
         files = render_site(
@@ -153,12 +174,19 @@ def _in_memory(
             calendar=helper.next,
             updated=snapshot.updated,
             reuse=made,
+            write=stage.put if stage else None,
         )
     finally:
         for each in helpers:
             each.cancel()  # only does something when rendering failed first
+    names = {str(file.path): file.name for file in sources}
     result = BuildResult(
-        pages=len(pages), meetings=len(meetings), files=len(files), reused=len(reuse), keys=keys
+        pages=len(pages),
+        meetings=len(meetings),
+        files=len(files),
+        reused=len(reuse),
+        keys=keys,
+        converted={markdown[names[page.source]]: page.html for page in pages},
     )
     return files, result, now_span(meetings, now)
 
@@ -187,15 +215,33 @@ def _reuse(
     return keys, reusable_pages(out, old, keys, paths)
 
 
-def _parse_pages(sources: Sequence[SourceFile], config: Config) -> list[Page]:
+def _markdown_keys(sources: Sequence[SourceFile], config: Config) -> dict[str, str]:
+    """A key for each file's converted body, by file name: a hash of all it depends on
+    (its text, the site's config and this code), to find it in the last build's manifest."""
+    salt = f"{fingerprint([], skip=None)}\0{config.site!r}\0{config.baseurl}\0".encode()
+    keys = {}
+    for file in sources:
+        digest = hashlib.blake2b(salt, digest_size=16)
+        digest.update(f"{file.name}\0{file.text}".encode(errors="surrogatepass"))
+        keys[file.name] = digest.hexdigest()
+    return keys
+
+
+def _parse_pages(
+    sources: Sequence[SourceFile], config: Config, converted: Mapping[str, str]
+) -> list[Page]:
     from indico_sync.site.pages import parse_sources
 
     zone = config.timezone or UTC
-    return parse_sources(sources, site=config.site, baseurl=config.baseurl, zone=zone)
+    return parse_sources(
+        sources, site=config.site, baseurl=config.baseurl, zone=zone, converted=converted
+    )
 
 
-def _pickled_pages(sources: Sequence[SourceFile], config: Config) -> bytes:
-    return pickle.dumps(_parse_pages(sources, config))
+def _pickled_pages(
+    sources: Sequence[SourceFile], config: Config, converted: Mapping[str, str]
+) -> bytes:
+    return pickle.dumps(_parse_pages(sources, config, converted))
 
 
 def _meeting_pages(
@@ -204,11 +250,17 @@ def _meeting_pages(
     meetings: Sequence[Meeting],
     templates: Path,
     slugs: Sequence[str],
+    stage: Stage | None,
 ) -> bytes:
+    """The pages of the meetings in `slugs`, by slug: written to `stage` (`Staged`) if given."""
     from indico_sync.site.meeting_pages import meeting_pages_only
 
     env = load_templates(templates)
-    return pickle.dumps(meeting_pages_only(config, pages, meetings, env, set(slugs)))
+    made: dict[str, list[bytes]] = {}
+    for meeting, path, content in meeting_pages_only(config, pages, meetings, env, set(slugs)):
+        kept = stage.put(path, content) if stage else content
+        made.setdefault(meeting.page_slug, []).append(kept)
+    return pickle.dumps({slug: tuple(files) for slug, files in made.items()})
 
 
 def _calendar(config: Config, meetings: Sequence[Meeting]) -> bytes:
@@ -245,5 +297,6 @@ def _write_manifest(
         pages=result.pages,
         meetings=result.meetings,
         keys=result.keys,
+        converted=result.converted,
     )
     write_text(manifest_path(out), render_manifest(manifest), durable=False)  # only a cache

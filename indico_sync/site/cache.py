@@ -25,7 +25,7 @@ import indico_sync
 from indico_sync.meetings import Meeting
 from indico_sync.site.sources import walk_files
 from indico_sync.untrusted import load_regular
-from indico_sync.writer import Kept
+from indico_sync.writer import MARKER, Kept
 
 FORMAT = 1
 
@@ -39,6 +39,7 @@ class Manifest:
     pages: int
     meetings: int
     keys: dict[str, str] = field(default_factory=dict)  # meeting page slug -> its key
+    converted: dict[str, str] = field(default_factory=dict)  # Markdown key -> its HTML
 
 
 def manifest_path(out: Path) -> Path:
@@ -109,6 +110,14 @@ def written_state(written: Mapping[str, tuple[int, int]]) -> dict[str, tuple[int
     }
 
 
+def intact_state(out: Path, manifest: Manifest | None) -> dict[str, tuple[int, int]] | None:
+    """The output folder's state as the last build recorded it, if nothing has changed
+    it since (a build may then update it in place: `writer.write_site`); else None."""
+    if manifest is None or not (out / MARKER).is_file():
+        return None
+    return manifest.outputs if output_state(out) == manifest.outputs else None
+
+
 def is_fresh(manifest: Manifest | None, *, print_: str, now: datetime, out: Path) -> bool:
     """Whether the output folder already is what a build would write."""
     if manifest is None or manifest.fingerprint != print_:
@@ -140,6 +149,7 @@ def render_manifest(manifest: Manifest) -> str:
         "meetings": manifest.meetings,
         "outputs": {k: list(v) for k, v in sorted(manifest.outputs.items())},
         "keys": dict(sorted(manifest.keys.items())),
+        "converted": dict(sorted(manifest.converted.items())),
     }
     return json.dumps(data, indent=0) + "\n"
 

@@ -146,16 +146,14 @@ def render_meeting_pages(
 def meeting_pages_only(
     config: Config, pages: Sequence[Page], meetings: Sequence[Meeting], env: Environment,
     slugs: Collection[str],
-) -> dict[str, tuple[bytes, bytes]]:  # fmt: skip
-    """The pages and .ics of the meetings in `slugs`, as `render_site` makes them."""
+) -> Iterator[tuple[Meeting, str, bytes]]:  # fmt: skip
+    """(meeting, path, bytes) of the pages and .ics of the meetings in `slugs`, as
+    `render_site` makes them, one at a time."""
     missing = replace(build_page_view(NOT_FOUND, config=config, meetings=""), canonical="")
     site = build_site_view(config, pages)
-    made: dict[str, list[bytes]] = {}
-    for meeting, _, content in render_meeting_pages(
+    yield from render_meeting_pages(
         config=config, meetings=meetings, site=site, page=missing, env=env, reuse={}, only=slugs
-    ):
-        made.setdefault(meeting.page_slug, []).append(content)
-    return {slug: (page, ics) for slug, (page, ics) in made.items()}
+    )
 
 
 def _page(page: PageView, meeting: Meeting, url: str, *, site: str) -> PageView:

@@ -75,24 +75,48 @@ class Page:
 
 
 def parse_sources(
-    sources: Sequence[SourceFile], *, site: Mapping[str, Any], baseurl: str, zone: tzinfo
+    sources: Sequence[SourceFile],
+    *,
+    site: Mapping[str, Any],
+    baseurl: str,
+    zone: tzinfo,
+    converted: Mapping[str, str] | None = None,
 ) -> list[Page]:
     """These pages; one Markdown instance serves them all (`reset` between).
 
-    Markdown is loaded here, not at the top: a build forks its helper process before
-    loading it, so each process loads only what it uses.
+    `converted`: the HTML of some files' bodies by file name, as an earlier parse of the
+    very same text, site and code made it (`build.py` keeps them): not converted again.
+    Markdown is loaded here, not at the top, and only when a body needs it: a build
+    forks its helper process before loading it, so each process loads only what it uses.
     """
-    from indico_sync.site.markup import new_markdown
+    converted = converted or {}
+    markdown: list[Markdown] = []
 
-    md = new_markdown()
-    pages = (parse_page(f, site=site, baseurl=baseurl, zone=zone, md=md) for f in sources)
+    def md() -> Markdown:
+        if not markdown:
+            from indico_sync.site.markup import new_markdown
+
+            markdown.append(new_markdown())
+        return markdown[0]
+
+    pages = (
+        parse_page(f, site=site, baseurl=baseurl, zone=zone, md=md, html=converted.get(f.name))
+        for f in sources
+    )
     return [page for page in pages if page is not None]
 
 
 def parse_page(
-    file: SourceFile, *, site: Mapping[str, Any], baseurl: str, zone: tzinfo, md: Markdown
+    file: SourceFile,
+    *,
+    site: Mapping[str, Any],
+    baseurl: str,
+    zone: tzinfo,
+    md: Callable[[], Markdown],
+    html: str | None = None,
 ) -> Page | None:
-    """One page or post; None for a draft (`published: false`)."""
+    """One page or post; None for a draft (`published: false`). `html`: its body as
+    `parse_page` converted it before (Liquid, Markdown, links), not converted again."""
     meta, body, first_line = split_front_matter(file.text, where=file.path)
     if meta.get("published") is False:
         return None
@@ -103,12 +127,14 @@ def parse_page(
     published = _post_date(meta, post, zone, problems) if post else None
     if problems:
         raise ContentError("; ".join(_at(file.path, lines, p) for p in problems))
-    body = fill_liquid(body, {"site": site, "page": meta}, where=file.path, first_line=first_line)
-    md.reset()
+    if html is None:
+        page = {"site": site, "page": meta}
+        body = fill_liquid(body, page, where=file.path, first_line=first_line)
+        html = prefix_root_links(md().reset().convert(body), baseurl)
     return Page(
         source=str(file.path),
         url=fields.pop("permalink", None) or _default_url(file.name, post),
-        html=prefix_root_links(md.convert(body), baseurl),
+        html=html,
         date=published,
         extra={key: value for key, value in meta.items() if key not in _KNOWN},
         title=fields.pop("title", None) or (_title_from_slug(post[1]) if post else ""),

@@ -27,6 +27,7 @@ from indico_sync.site.feeds import build_feeds
 from indico_sync.site.links import excerpt, url_to_path
 from indico_sync.site.liquid import include_marker
 from indico_sync.site.pages import Page
+from indico_sync.site_files import Kept, Staged
 
 MEETINGS_MARKER = include_marker("meetings.html")
 _BR = re.compile(r"<br\s*/?>", re.I)
@@ -89,6 +90,7 @@ def render_site(
     calendar: Callable[[], bytes],
     updated: datetime | None = None,
     reuse: Mapping[str, Sequence[bytes]] | None = None,
+    write: Callable[[str, bytes], bytes] | None = None,
 ) -> dict[str, bytes]:
     """Every output file: one HTML file per page and post, 404, feeds, assets, static.
 
@@ -97,6 +99,8 @@ def render_site(
     `updated` is when the snapshot's meetings last changed (the footer says it); never
     the build's own time, so a build with nothing new gives the same bytes. `reuse`: the
     meeting pages (and .ics) kept from the previous build, by slug (`meeting_pages`).
+    `write`: each meeting page made here is handed to it as soon as it is made (to go
+    to disk: `writer.Stage.put`), and the result holds what it returns instead.
     """
     from indico_sync.site.meeting_pages import render_meeting_pages
 
@@ -120,6 +124,8 @@ def render_site(
         reuse=reuse or {},
     ):  # fmt: skip  # the same values as `meeting_pages_only` gives the second core
         _add(files, origins, path, content, origin=f"the page of meeting {meeting.url}")
+        if write is not None and not isinstance(content, Kept | Staged):
+            files[path] = write(path, content)  # not held: a meeting page is seen once
     feeds = build_feeds(config, views, posts, meetings, now=now)  # lists the meeting pages
     for name, content in feeds.items():
         _add(files, origins, name, content, origin=f"the generated {name}")
