@@ -149,7 +149,7 @@ def write_site(
     `Staged`: already in `stage`), atomically; return each file's (size, mtime_ns).
 
     `previous`: the state of `out_dir` as the last build left it, checked unchanged since.
-    Given, and when at most half of the files must be written, only the changed files are
+    Given, and when at most half of the files look changed, only the changed files are
     moved into `out_dir` (`_update`); otherwise the whole stage is swapped in.
     `protect` and `known` are as in `check_output_folder`, which runs first. `detach`:
     the old output is deleted by another process after a swap (`remove_detached`).
@@ -158,7 +158,7 @@ def write_site(
     out_dir = out_dir.absolute()
     stage = stage or Stage(out_dir)
     try:
-        if previous is not None and _mostly_kept(files, out_dir):
+        if previous is not None and _mostly_kept(files, out_dir, previous):
             return _update(out_dir, files, stage, previous)
         state = {}
         for name, content in files.items():
@@ -194,13 +194,21 @@ def _target(name: str) -> str:
     return name
 
 
-def _mostly_kept(files: Mapping[str, bytes], out_dir: Path) -> bool:
-    """Whether the previous output's own files (`Kept` in place) are at least half."""
-    kept = sum(
-        isinstance(content, Kept) and content.source == out_dir / name
-        for name, content in files.items()
-    )
-    return kept * 2 >= len(files)
+def _mostly_kept(
+    files: Mapping[str, bytes], out_dir: Path, previous: Mapping[str, tuple[int, int]]
+) -> bool:
+    """Whether at most half of the files look changed: `Staged` ones, and bytes of
+    another size than the previous output's file (those of the same size are compared
+    when the update writes). Then an update in place writes less than a new folder."""
+    changed = 0
+    for name, content in files.items():
+        if isinstance(content, Kept):
+            changed += content.source != out_dir / name
+        elif isinstance(content, Staged) or name not in previous:
+            changed += 1
+        else:
+            changed += previous[name][0] != len(content)
+    return changed * 2 <= len(files)
 
 
 def _update(

@@ -78,3 +78,28 @@ def test_fingerprint_never_follows_a_link_or_reads_a_special_file(tmp_path: Path
     (folder / "zero.bin").unlink()
     (folder / "zero.bin").symlink_to("/dev/null")
     assert fingerprint([folder], skip=None) != first
+
+
+def test_converted_pages_are_reused_only_for_the_same_text_and_config(
+    site: Path, tmp_path: Path
+) -> None:
+    """A rebuild takes each page's converted Markdown from the last build when its text,
+    the config and the code are the same; a change to any of them converts it again."""
+    out = tmp_path / "_site"
+    page = site / "notes.md"
+    page.write_text("---\ntitle: Notes\n---\nWelcome to *{{ site.title }}*.\n")
+    build(site, out, templates=TEMPLATES, now=NOW)
+    manifest = load_manifest(out)
+    assert manifest is not None and len(manifest.converted) >= 3  # index, about, notes
+    html = (out / "notes" / "index.html").read_text()
+    assert "Welcome to <em>GNN ML WG</em>" in html
+    config = site / "_config.yml"
+    config.write_text(config.read_text().replace("title: GNN ML WG", "title: ML WG"))
+    build(site, out, templates=TEMPLATES, now=NOW)
+    assert "Welcome to <em>ML WG</em>" in (out / "notes" / "index.html").read_text()
+    page.write_text("---\ntitle: Notes\n---\nGoodbye.\n")
+    build(site, out, templates=TEMPLATES, now=NOW)
+    assert "<p>Goodbye.</p>" in (out / "notes" / "index.html").read_text()
+    cold = tmp_path / "cold"
+    build(site, cold, templates=TEMPLATES, now=NOW)
+    assert (cold / "notes" / "index.html").read_bytes() == (out / "notes/index.html").read_bytes()

@@ -37,6 +37,7 @@ from indico_sync.site.liquid import include_marker
 from indico_sync.site.pages import Page
 from indico_sync.site.render import render_site
 from indico_sync.site.sources import load_templates
+from indico_sync.snapshot import SNAPSHOT_PATH, load_snapshot_file, render_snapshot
 
 ROOT = Path(__file__).parent.parent
 TEMPLATES = ROOT / "templates"
@@ -281,6 +282,32 @@ def test_a_rebuild_renders_only_the_changed_meeting_and_its_neighbours(tmp_path:
     build(source, cold, templates=TEMPLATES, now=NOW)
     assert files_of(out) == files_of(cold)  # byte for byte what a cold build writes
     assert "meeting #42 (moved)" in (out / "meetings/indico-cern-ch-1500004/index.html").read_text()
+
+
+def test_a_rebuild_updates_the_output_in_place_and_a_tampered_one_whole(tmp_path: Path) -> None:
+    """After one meeting changed, the output folder and the unchanged pages stay the same
+    files (only the changed ones are moved in); a meeting gone from the snapshot loses its
+    page. An output changed by hand since is rebuilt whole, as a cold build would."""
+    source, out = tmp_path / "src", tmp_path / "_site"
+    shutil.copytree(GOLDEN, source)
+    build(source, out, templates=TEMPLATES, now=NOW)
+    unchanged = out / "meetings/indico-cern-ch-1141191/index.html"
+    folder, page = out.stat().st_ino, unchanged.stat().st_ino
+    retitle(source, "GNN ML WG meeting #42", "GNN ML WG meeting #42 (moved)")
+    build(source, out, templates=TEMPLATES, now=NOW)
+    assert out.stat().st_ino == folder and unchanged.stat().st_ino == page
+    stored = load_snapshot_file(source)
+    gone = next(m for m in stored.meetings if m.page_slug == "indico-cern-ch-1500002")
+    rest = [m for m in stored.meetings if m is not gone]
+    (source / SNAPSHOT_PATH).write_text(render_snapshot(rest, with_token=stored.with_token))
+    build(source, out, templates=TEMPLATES, now=NOW)
+    assert out.stat().st_ino == folder and not (out / gone.page_path).exists()
+    (out / "about" / "index.html").write_text("edited by hand")
+    build(source, out, templates=TEMPLATES, now=NOW)
+    assert out.stat().st_ino != folder
+    cold = tmp_path / "cold"
+    build(source, cold, templates=TEMPLATES, now=NOW)
+    assert files_of(out) == files_of(cold)
 
 
 def test_a_page_edited_by_hand_or_a_template_change_is_rendered_again(tmp_path: Path) -> None:

@@ -310,3 +310,63 @@ def test_a_detached_removal_deletes_the_old_output(tmp_path: Path) -> None:
     while len(list(tmp_path.iterdir())) > 1 and time.monotonic() < deadline:
         time.sleep(0.01)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def kept_site(out: Path, count: int = 4) -> dict[str, bytes]:
+    """`count` pages of the previous output, kept as they are."""
+    return {f"p{n}/index.html": Kept(out / f"p{n}/index.html") for n in range(count)}
+
+
+def test_a_mostly_kept_site_is_updated_in_place(tmp_path: Path) -> None:
+    """When most files are kept, only the changed ones are moved into the old output: the
+    folder and every kept file stay the same files; a file no longer built is deleted,
+    with its folder; the returned state is the folder's."""
+    out = tmp_path / "out"
+    pages = {f"p{n}/index.html": f"page {n}".encode() for n in range(4)}
+    first = write_site(out, {**pages, "index.html": b"old", "gone/index.html": b"g"})
+    folder, kept = out.stat().st_ino, (out / "p1/index.html").stat().st_ino
+    files = {**kept_site(out), "index.html": b"new", "new/deep/index.html": b"n"}
+    state = write_site(out, files, previous=first)
+    assert out.stat().st_ino == folder and (out / "p1/index.html").stat().st_ino == kept
+    assert (out / "index.html").read_bytes() == b"new"
+    assert (out / "new/deep/index.html").read_bytes() == b"n"
+    assert not (out / "gone").exists() and (out / MARKER).is_file()
+    on_disk = {
+        str(p.relative_to(out)): (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in out.rglob("*")
+        if p.is_file() and p.name != MARKER
+    }
+    assert state == on_disk and sorted(tmp_path.iterdir()) == [out]
+
+
+def test_unchanged_bytes_are_not_rewritten_in_place(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = write_site(out, {**{k: b"x" for k in kept_site(out)}, "feed.xml": b"same"})
+    before = (out / "feed.xml").stat()
+    write_site(out, {**kept_site(out), "feed.xml": b"same"}, previous=first)
+    after = (out / "feed.xml").stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+def test_a_failed_update_in_place_puts_everything_back(tmp_path: Path) -> None:
+    """A step that fails half-way (a file where a folder must go) undoes the files
+    already moved: the old output is byte for byte as it was, nothing is left over."""
+    out = tmp_path / "out"
+    old = {**{k: b"x" for k in kept_site(out)}, "index.html": b"old", "a.html": b"a"}
+    first = write_site(out, old)
+    files = {"index.html": b"new", "fresh/page.html": b"f", **kept_site(out)}
+    files["a.html/b.html"] = b"needs a.html to be a folder"
+    with pytest.raises(RenderError, match="cannot write the site"):
+        write_site(out, files, previous=first)
+    on_disk = {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert on_disk == {**old, MARKER: (out / MARKER).read_bytes()}
+    assert not (out / "fresh").exists() and sorted(tmp_path.iterdir()) == [out]
+
+
+def test_a_site_with_few_kept_files_is_swapped_in_whole(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = write_site(out, {"a.html": b"1", "b.html": b"2", "c.html": b"3"})
+    folder = out.stat().st_ino
+    files = {"a.html": Kept(out / "a.html"), "b.html": b"longer", "c.html": b"too"}
+    write_site(out, files, previous=first)
+    assert out.stat().st_ino != folder and (out / "b.html").read_bytes() == b"longer"
