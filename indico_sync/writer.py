@@ -151,15 +151,18 @@ def write_site(
     `previous`: the state of `out_dir` as the last build left it, checked unchanged since.
     Given, and when at most half of the files look changed, only the changed files are
     moved into `out_dir` (`_update`); otherwise the whole stage is swapped in.
-    `protect` and `known` are as in `check_output_folder`, which runs first. `detach`:
+    `protect` and `known` are as in `check_output_folder`, which runs before a swap. `detach`:
     the old output is deleted by another process after a swap (`remove_detached`).
     """
-    check_output_folder(out_dir, protect=protect, known=known)
-    out_dir = out_dir.absolute()
+    if previous is None:
+        check_output_folder(out_dir, protect=protect, known=known)
+    given, out_dir = out_dir, out_dir.absolute()
     stage = stage or Stage(out_dir)
     try:
         if previous is not None and _mostly_kept(files, out_dir, previous):
-            return _update(out_dir, files, stage, previous)
+            return _update(out_dir, files, stage, previous)  # touches only its own files
+        if previous is not None:
+            check_output_folder(given, protect=protect, known=known)  # all will be replaced
         state = {}
         for name, content in files.items():
             if isinstance(content, Staged):
@@ -200,10 +203,10 @@ def _mostly_kept(
     """Whether at most half of the files look changed: `Staged` ones, and bytes of
     another size than the previous output's file (those of the same size are compared
     when the update writes). Then an update in place writes less than a new folder."""
-    changed = 0
+    changed, root = 0, os.fspath(out_dir)
     for name, content in files.items():
         if isinstance(content, Kept):
-            changed += content.source != out_dir / name
+            changed += os.fspath(content.source) != f"{root}/{name}"
         elif isinstance(content, Staged) or name not in previous:
             changed += 1
         else:
@@ -219,16 +222,15 @@ def _update(
 ) -> dict[str, tuple[int, int]]:
     """Move the changed files into the previous output and delete the files it no longer
     has; if a step fails, put back every file already moved (an atomic update)."""
-    state, changed = dict(previous), {}
+    state, changed, root = dict(previous), {}, os.fspath(out_dir)
     for name, content in files.items():
-        target = out_dir / name
         if isinstance(content, Staged):
             changed[name] = content.state
-        elif isinstance(content, Kept) and content.source == target:
-            continue
+        elif isinstance(content, Kept) and os.fspath(content.source) == f"{root}/{name}":
+            continue  # the previous output's own file
         elif isinstance(content, Kept):
             changed[name] = stage.keep(name, content)
-        elif not same_bytes(target, content):
+        elif not same_bytes(out_dir / name, content):
             changed[name] = stage.put(name, content).state
     gone = [name for name in previous if name not in files]
     gone += [name for name in _dot_files(out_dir) if name not in files and name != MARKER]

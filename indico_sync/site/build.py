@@ -85,8 +85,9 @@ def build(
     stage = Stage(out)
     try:
         files, result, span = _in_memory(
-            source, templates=templates, now=now, out=out, old=previous, stage=stage
-        )
+            source, templates=templates, now=now, out=out, old=previous, stage=stage,
+            intact=intact is not None,
+        )  # fmt: skip
         written = write_site(
             out, files, stage=stage, previous=intact, protect=protect, known=known, detach=detach
         )
@@ -121,6 +122,7 @@ def _in_memory(
     out: Path | None = None,
     old: Manifest | None = None,
     stage: Stage | None = None,
+    intact: bool = False,
 ) -> tuple[dict[str, bytes], BuildResult, tuple[float, float]]:
     """The whole site, and what it holds: in memory, except the meeting pages when
     `stage` is given (written there as they are made, by both processes: `Staged`).
@@ -157,7 +159,9 @@ def _in_memory(
 
         from indico_sync.site.render import render_site
 
-        keys, reuse = _reuse(config, pages, meetings, templates=templates, out=out, old=old)
+        keys, reuse = _reuse(
+            config, pages, meetings, templates=templates, out=out, old=old, intact=intact
+        )
         todo = [slug for slug in keys if slug not in reuse]  # chronological
         later = todo[len(todo) // 2 :] if len(todo) >= SPLIT_MEETINGS else []
         work = functools.partial(_meeting_pages, config, pages, meetings, templates, later, stage)
@@ -199,6 +203,7 @@ def _reuse(
     templates: Path,
     out: Path | None,
     old: Manifest | None,
+    intact: bool = False,
 ) -> tuple[dict[str, str], dict[str, tuple[bytes, ...]]]:
     """Each meeting page's key, and the previous output's files (to link) of those whose key is
     unchanged: a meeting page depends on the templates, the code, the config, the site's
@@ -212,7 +217,7 @@ def _reuse(
     if out is None:
         return keys, {}
     paths = ["meetings/{slug}/index.html", f"meetings/{{slug}}/{ICS}"]
-    return keys, reusable_pages(out, old, keys, paths)
+    return keys, reusable_pages(out, old, keys, paths, intact=intact)
 
 
 def _markdown_keys(sources: Sequence[SourceFile], config: Config) -> dict[str, str]:

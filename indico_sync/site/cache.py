@@ -91,11 +91,28 @@ def now_span(meetings: Sequence[Meeting], now: datetime) -> tuple[float, float]:
 
 
 def output_state(out: Path) -> dict[str, tuple[int, int]]:
-    """Every file in the output folder, with its size and modification time."""
+    """Every file in the output folder, with its size and modification time: the files
+    `walk_files` lists (no `.`-names, no Python caches, links to folders not entered)."""
     state = {}
-    for path in walk_files(out):
-        info = path.stat()
-        state[path.relative_to(out).as_posix()] = (info.st_size, info.st_mtime_ns)
+    todo = [("", os.fspath(out))]
+    while todo:
+        prefix, folder = todo.pop()
+        with os.scandir(folder) as listing:
+            for entry in listing:
+                name = entry.name
+                if name[0] == "." or name == "__pycache__" or name.endswith(".pyc"):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    todo.append((f"{prefix}{name}/", entry.path))
+                    continue
+                try:
+                    if entry.is_dir():  # a link to a folder
+                        continue
+                    info = entry.stat()
+                except OSError:  # a dangling link: never what a build wrote
+                    state[prefix + name] = (-1, -1)
+                    continue
+                state[prefix + name] = (info.st_size, info.st_mtime_ns)
     return state
 
 
@@ -155,13 +172,19 @@ def render_manifest(manifest: Manifest) -> str:
 
 
 def reusable_pages(
-    out: Path, manifest: Manifest | None, keys: Mapping[str, str], paths: Sequence[str]
+    out: Path,
+    manifest: Manifest | None,
+    keys: Mapping[str, str],
+    paths: Sequence[str],
+    *,
+    intact: bool = False,
 ) -> dict[str, tuple[bytes, ...]]:
     """The previous build's files of each meeting page whose key is unchanged, by slug
     (as `Kept`: the writer links them into the new output, nobody reads them).
 
     `paths` are the page's files with `{slug}` in place of the slug. A file changed by
-    hand since (its size or time differs from the manifest's) is rendered again.
+    hand since (its size or time differs from the manifest's) is rendered again;
+    `intact`: the whole output was just found as the manifest says (`intact_state`).
     """
     if manifest is None:
         return {}
@@ -170,6 +193,9 @@ def reusable_pages(
         if manifest.keys.get(slug) != key:
             continue
         names = [path.format(slug=slug) for path in paths]
+        if intact and all(name in manifest.outputs for name in names):
+            found[slug] = tuple(Kept(out / name) for name in names)
+            continue
         try:
             files = [out / name for name in names]
             infos = list(map(os.lstat, files))
