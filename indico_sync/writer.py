@@ -21,7 +21,7 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
 from indico_sync.errors import OutputRefused, RenderError
@@ -115,6 +115,31 @@ class Stage:
                 info = put(path, content)
         except OSError as exc:
             raise _write_error(self.out, exc) from exc
+        return Staged((info.st_size, info.st_mtime_ns))
+
+    def put_pieces(self, name: str, pieces: Iterable[str], *, block: int = 2**18) -> Staged:
+        """Write the text `pieces` (UTF-8) as `name`, a block at a time: a big page is
+        never whole in memory. An error while they are made leaves no file."""
+        target = _target(name)
+        path = self.root / target
+        try:
+            self._folder(target.rpartition("/")[0])
+            with path.open("wb") as handle:
+                buffer: list[str] = []
+                size = 0
+                for piece in pieces:
+                    buffer.append(piece)
+                    size += len(piece)
+                    if size >= block:
+                        handle.write("".join(buffer).encode())
+                        buffer, size = [], 0
+                handle.write("".join(buffer).encode())
+            info = path.stat()
+        except OSError as exc:
+            raise _write_error(self.out, exc) from exc
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
         return Staged((info.st_size, info.st_mtime_ns))
 
     def keep(self, name: str, content: Kept) -> tuple[int, int]:

@@ -8,6 +8,7 @@ Regenerate it only with `pytest --update-golden`, and review the diff.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 from datetime import UTC, datetime, timedelta, timezone
@@ -222,6 +223,36 @@ def test_template_problems_are_render_errors(
     with pytest.raises(RenderError, match=message):
         build(source, tmp_path / "_site", templates=templates, now=NOW)
     assert not (tmp_path / "_site").exists()
+
+
+def test_an_error_in_the_streamed_meetings_table_leaves_nothing(
+    source: Path, tmp_path: Path
+) -> None:
+    """Home's meetings tables are written piece by piece; an error half-way is still one
+    RenderError naming the template line, and no file or hidden folder is left."""
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    table = templates / "partials" / "meetings.html"
+    table.write_text(table.read_text() + "\n{{ agenda.zone_note + 1 }}\n", encoding="utf-8")
+    line = table.read_text().count("\n")
+    with pytest.raises(RenderError, match=rf"partials/meetings\.html:{line}: TypeError"):
+        build(source, tmp_path / "out" / "_site", templates=templates, now=NOW)
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_layout_showing_the_content_twice_gets_the_tables_twice(
+    source: Path, tmp_path: Path
+) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    home = templates / "home.html"
+    home.write_text(home.read_text().replace("{{ page.content }}", "{{ page.content }}" * 2))
+    build(source, tmp_path / "_site", templates=templates, now=NOW)
+    build(source, tmp_path / "plain", templates=TEMPLATES, now=NOW)
+    twice = (tmp_path / "_site" / "index.html").read_text()
+    once = (tmp_path / "plain" / "index.html").read_text()
+    tables = re.findall(r'<section class="meetings".*?</section>', once, re.S)
+    assert len(tables) == 1 and twice.count(tables[0]) == 2
 
 
 def test_missing_folders_are_clear_errors(source: Path, tmp_path: Path) -> None:

@@ -178,7 +178,7 @@ def _in_memory(
             calendar=helper.next,
             updated=snapshot.updated,
             reuse=made,
-            write=stage.put if stage else None,
+            stage=stage,
         )
     finally:
         for each in helpers:

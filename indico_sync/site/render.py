@@ -9,12 +9,15 @@ strings and is escaped there; only descriptions, after the nh3 sanitiser, are ma
 
 from __future__ import annotations
 
+import contextlib
 import re
+import secrets
 import traceback
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from jinja2 import Environment, TemplateError, TemplateNotFound, TemplateSyntaxError
 from markupsafe import Markup, escape
@@ -22,12 +25,15 @@ from markupsafe import Markup, escape
 from indico_sync.config import Config
 from indico_sync.errors import ContentError, RenderError
 from indico_sync.meetings import Meeting
-from indico_sync.site.agenda import build_agenda, format_day, format_time
+from indico_sync.site.agenda import Agenda, build_agenda, format_day, format_time
 from indico_sync.site.feeds import build_feeds
 from indico_sync.site.links import excerpt, url_to_path
 from indico_sync.site.liquid import include_marker
 from indico_sync.site.pages import Page
 from indico_sync.site_files import Kept, Staged
+
+if TYPE_CHECKING:
+    from indico_sync.writer import Stage
 
 MEETINGS_MARKER = include_marker("meetings.html")
 _BR = re.compile(r"<br\s*/?>", re.I)
@@ -90,7 +96,7 @@ def render_site(
     calendar: Callable[[], bytes],
     updated: datetime | None = None,
     reuse: Mapping[str, Sequence[bytes]] | None = None,
-    write: Callable[[str, bytes], bytes] | None = None,
+    stage: Stage | None = None,
 ) -> dict[str, bytes]:
     """Every output file: one HTML file per page and post, 404, feeds, assets, static.
 
@@ -99,23 +105,29 @@ def render_site(
     `updated` is when the snapshot's meetings last changed (the footer says it); never
     the build's own time, so a build with nothing new gives the same bytes. `reuse`: the
     meeting pages (and .ics) kept from the previous build, by slug (`meeting_pages`).
-    `write`: each meeting page made here is handed to it as soon as it is made (to go
-    to disk: `writer.Stage.put`), and the result holds what it returns instead.
+    `stage`: the meeting pages made here go there as soon as they are made, and a page
+    with the meetings tables is written there piece by piece (never whole in memory); the
+    result holds `Staged` in their place.
     """
     from indico_sync.site.meeting_pages import render_meeting_pages
 
     site = build_site_view(config, pages, updated=updated)
-    table = ""
-    if any(MEETINGS_MARKER in page.html for page in pages):
-        agenda = build_agenda(meetings, now=now, zone=config.timezone, baseurl=config.baseurl)
-        table = render_template(env, "partials/meetings.html", site=site, agenda=agenda).decode()
-    views = [build_page_view(page, config=config, meetings=table) for page in pages]
+    tables = _Tables(env, site, config, meetings, now)
+    views = []
+    for page in pages:
+        marked = MEETINGS_MARKER in page.html
+        streamed = marked and stage is not None and not page.is_post  # a post's is in the feed
+        table = _PLACE if streamed else tables.text() if marked else ""
+        views.append(build_page_view(page, config=config, meetings=table))
     posts = sorted((v for v in views if v.published), key=_newest, reverse=True)
     files: dict[str, bytes] = {}
     origins: dict[str, tuple[str, str]] = {}  # folded path -> (origin, path)
     for page, view in zip(pages, views, strict=True):
         html = render_template(env, f"{view.layout}.html", site=site, page=view, posts=posts)
-        _add(files, origins, url_to_path(view.url), html, origin=page.source)
+        path = url_to_path(view.url)
+        if stage is not None and _PLACE in view.content:
+            html = tables.write(stage, path, html.decode(), count=page.html.count(MEETINGS_MARKER))
+        _add(files, origins, path, html, origin=page.source)
     missing = replace(build_page_view(NOT_FOUND, config=config, meetings=""), canonical="")
     not_found = render_template(env, "404.html", site=site, page=missing)
     _add(files, origins, "404.html", not_found, "404")
@@ -124,8 +136,8 @@ def render_site(
         reuse=reuse or {},
     ):  # fmt: skip  # the same values as `meeting_pages_only` gives the second core
         _add(files, origins, path, content, origin=f"the page of meeting {meeting.url}")
-        if write is not None and not isinstance(content, Kept | Staged):
-            files[path] = write(path, content)  # not held: a meeting page is seen once
+        if stage is not None and not isinstance(content, Kept | Staged):
+            files[path] = stage.put(path, content)  # not held: a meeting page is seen once
     feeds = build_feeds(config, views, posts, meetings, now=now)  # lists the meeting pages
     for name, content in feeds.items():
         _add(files, origins, name, content, origin=f"the generated {name}")
@@ -135,6 +147,62 @@ def render_site(
         _add(files, origins, name, content, origin=f"{config.path.parent}/{name}")
     _add(files, origins, "meetings.ics", calendar(), origin="the generated meetings.ics")
     return dict(sorted(files.items()))
+
+
+_PLACE = f"\0{secrets.token_hex(8)}\0"
+"""Where the meetings tables go in a page written piece by piece: in no page's text."""
+
+
+class _Tables:
+    """The meetings tables (`partials/meetings.html`): made once as text for the pages that
+    need it so, or written piece by piece into a page (at 10,000 meetings, 17 MB)."""
+
+    def __init__(
+        self,
+        env: Environment,
+        site: SiteView,
+        config: Config,
+        meetings: Sequence[Meeting],
+        now: datetime,
+    ) -> None:
+        self.env, self.site, self.config, self.meetings, self.now = env, site, config, meetings, now
+        self.made: Agenda | None = None
+        self.rendered: str | None = None
+
+    def agenda(self) -> Agenda:
+        if self.made is None:
+            config = self.config
+            zone, base = config.timezone, config.baseurl
+            self.made = build_agenda(self.meetings, now=self.now, zone=zone, baseurl=base)
+        return self.made
+
+    def text(self) -> str:
+        if self.rendered is None:
+            name = "partials/meetings.html"
+            table = render_template(self.env, name, site=self.site, agenda=self.agenda())
+            self.rendered = table.decode()
+        return self.rendered
+
+    def write(self, stage: Stage, path: str, page: str, *, count: int) -> bytes:
+        """`page` (rendered with `_PLACE` for the tables) written to `stage` as `path`,
+        the tables made piece by piece where `_PLACE` is."""
+        parts = page.split(_PLACE)
+        if len(parts) != count + 1:  # a layout that repeats or changes the content
+            return page.replace(_PLACE, self.text()).encode()
+
+        def pieces() -> Iterator[str]:
+            yield parts[0]
+            for part in parts[1:]:
+                if self.rendered is not None:
+                    yield self.rendered
+                else:
+                    agenda = self.agenda()
+                    yield from stream_template(
+                        self.env, "partials/meetings.html", site=self.site, agenda=agenda
+                    )
+                yield part
+
+        return stage.put_pieces(path, pieces())
 
 
 NOT_FOUND = Page(source="404", layout="page", url="/404.html", html="", title="Page not found")
@@ -238,8 +306,20 @@ def _heading(text: str) -> Markup:
 
 def render_template(env: Environment, name: str, **context: object) -> bytes:
     """One template to UTF-8 bytes; Jinja's errors become one RenderError line."""
-    try:
+    with _template_errors(env, name):
         return env.get_template(name).render(**context).encode()
+
+
+def stream_template(env: Environment, name: str, **context: object) -> Iterator[str]:
+    """One template's text piece by piece (`render_template`, for a big page)."""
+    with _template_errors(env, name):
+        yield from env.get_template(name).generate(**context)
+
+
+@contextlib.contextmanager
+def _template_errors(env: Environment, name: str) -> Iterator[None]:
+    try:
+        yield
     except TemplateNotFound as exc:
         folder = getattr(env.loader, "searchpath", ["templates"])[0]
         raise RenderError(f"{folder}/{exc.name}: template not found (needed for {name})") from exc
