@@ -149,7 +149,7 @@ def _in_memory(
     helper = Background(
         [
             functools.partial(_pickled_pages, sources[split:], config, converted),
-            functools.partial(_calendar, config, meetings),
+            functools.partial(_calendar, config, meetings, stage),
         ]
     )
     helpers = [helper]
@@ -175,7 +175,7 @@ def _in_memory(
             assets=load_assets(templates),
             env=load_templates(templates),
             now=now,
-            calendar=helper.next,
+            calendar=lambda: pickle.loads(helper.next()),  # noqa: S301  # our own child's
             updated=snapshot.updated,
             reuse=made,
             stage=stage,
@@ -268,10 +268,12 @@ def _meeting_pages(
     return pickle.dumps({slug: tuple(files) for slug, files in made.items()})
 
 
-def _calendar(config: Config, meetings: Sequence[Meeting]) -> bytes:
+def _calendar(config: Config, meetings: Sequence[Meeting], stage: Stage | None) -> bytes:
+    """meetings.ics, pickled: written to `stage` (`Staged`) if given, else its bytes."""
     from indico_sync.site.calendar import render_meetings_calendar
 
-    return render_meetings_calendar(config, meetings)
+    calendar = render_meetings_calendar(config, meetings)
+    return pickle.dumps(stage.put("meetings.ics", calendar) if stage else calendar)
 
 
 def _protected(source: Path, templates: Path) -> dict[str, Path]:
