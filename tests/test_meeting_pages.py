@@ -328,7 +328,7 @@ def test_a_page_edited_by_hand_or_a_template_change_is_rendered_again(tmp_path: 
     assert "Add it" in tampered.read_text()
 
 
-def test_the_second_core_renders_half_the_meeting_pages_to_the_same_bytes(
+def test_the_second_core_renders_most_meeting_pages_to_the_same_bytes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from bench.generate import generate_site

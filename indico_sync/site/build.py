@@ -49,7 +49,10 @@ log = logging.getLogger(__name__)
 SPLIT_PAGES = 20
 """From this many Markdown files on, half of them are rendered on the second core."""
 SPLIT_MEETINGS = 40
-"""From this many meeting pages to render on, the later half are rendered by a second child."""
+"""From this many meeting pages to render on, the later ones are rendered by a second child."""
+CHILD_SHARE = 0.75
+"""The share of those the child renders: this process also makes Home, its tables (about
+half a meeting page's work per meeting), the other pages and the keys."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -133,6 +136,7 @@ def _in_memory(
     only in the child, Jinja only here), so those imports also run in parallel.
     """
     from indico_sync.config import load_config
+    from indico_sync.meetings import sort_meetings
     from indico_sync.snapshot import load_published
 
     config = load_config(source)
@@ -159,13 +163,21 @@ def _in_memory(
 
         from indico_sync.site.render import render_site
 
-        keys, reuse = _reuse(
-            config, pages, meetings, templates=templates, out=out, old=old, intact=intact
-        )
-        todo = [slug for slug in keys if slug not in reuse]  # chronological
-        later = todo[len(todo) // 2 :] if len(todo) >= SPLIT_MEETINGS else []
+        keys: dict[str, str] = {}
+        reuse: dict[str, tuple[bytes, ...]] = {}
+        if old is None:  # nothing to reuse: the keys are made while the child renders
+            todo = [meeting.page_slug for meeting in sort_meetings(meetings)]
+        else:
+            keys, reuse = _reuse(
+                config, pages, meetings, templates=templates, out=out, old=old, intact=intact
+            )
+            todo = [slug for slug in keys if slug not in reuse]  # chronological
+        later = todo[len(todo) - int(len(todo) * CHILD_SHARE) :]
+        later = later if len(todo) >= SPLIT_MEETINGS else []
         work = functools.partial(_meeting_pages, config, pages, meetings, templates, later, stage)
         helpers += [Background([work])] if later else []
+        if old is None and out is not None:
+            keys = _reuse(config, pages, meetings, templates=templates, out=None, old=None)[0]
         made = Deferred(reuse, set(later), helpers[-1].next)
         files = render_site(
             config=config,
