@@ -124,7 +124,8 @@ MEETING = """{{ define "main" }}<article class="meeting">
 """
 # One VEVENT as indico_sync writes it (bench/meeting_pages.py: calendar_matter): TEXT
 # escaped, times in UTC, lines folded (by characters here, by octets in indico_sync)
-# and ended with CRLF. Plain-text output format: text/template, nothing HTML-escaped.
+# and ended with CRLF; NAME and X-WR-* unescaped, as icalendar writes them for indico_sync.
+# Plain-text output format: text/template, nothing HTML-escaped.
 CALENDAR = r"""{{- $esc := `([\\;,])` }}{{ $nl := "\r?\n" -}}
 {{- $start := (time.AsTime .Params.start).UTC }}{{ $end := (time.AsTime .Params.end).UTC -}}
 {{- $prefix := "" }}{{ if ne .Params.status "scheduled" }}\
@@ -141,10 +142,10 @@ CALENDAR = r"""{{- $esc := `([\\;,])` }}{{ $nl := "\r?\n" -}}
 {{- $where := .Params.location }}{{ with .Params.type_label }}{{ $where = cond \
 (ne $where "") (print $where " (" . ")") . }}{{ end -}}
 {{- $about := site.Params.description | replaceRE $esc `\$1` | replaceRE $nl `\n` -}}
-{{- $name := site.Title | replaceRE $esc `\$1` | replaceRE $nl `\n` -}}
 {{- $lines := slice "BEGIN:VCALENDAR" "VERSION:2.0" (print "PRODID:-//hugo//" hugo.Version "//EN") \
 "CALSCALE:GREGORIAN" "METHOD:PUBLISH" (print "DESCRIPTION:" $about) \
-(print "X-WR-CALDESC:" $about) (print "NAME:" $name) (print "X-WR-CALNAME:" $name) \
+(print "X-WR-CALDESC:" site.Params.description) (print "NAME:" site.Title) \
+(print "X-WR-CALNAME:" site.Title) \
 "REFRESH-INTERVAL;VALUE=DURATION:PT6H" (print "URL;VALUE=URI:" site.BaseURL) \
 "X-PUBLISHED-TTL:PT6H" "BEGIN:VEVENT" \
 (print "SUMMARY:" (print $prefix .Title | replaceRE $esc `\$1` | replaceRE $nl `\n`)) \
@@ -209,8 +210,9 @@ def hugo_config(site: dict[str, object]) -> str:
     """config.toml: site keys, user keys as [params], raw HTML on, posts dated by file name."""
     params = {k: v for k, v in site.items() if k not in CONFIG_KEYS and _scalar(v)}
     params["description"] = site.get("description", "")
+    root = f"{site.get('url', '')}{site.get('baseurl', '')}/"  # pages at /baseurl/ as Jekyll's
     lines = [
-        f"baseURL = {_toml(str(site.get('url', '')) + '/')}",
+        f"baseURL = {_toml(root)}",
         f"title = {_toml(site.get('title', ''))}",
         f"languageCode = {_toml(site.get('lang', 'en'))}",
         f"timeZone = {_toml(site.get('timezone', 'UTC'))}",

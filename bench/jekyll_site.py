@@ -91,7 +91,8 @@ to {{ page.end | date: "%H:%M (%:z)" }}</p>
 
 # One VEVENT as indico_sync writes it (bench/meeting_pages.py: calendar_matter): each
 # line captured, TEXT escaped (ESC), then the lines folded (by characters here, by
-# octets in indico_sync) and ended with CRLF; empty lines (from tags) dropped.
+# octets in indico_sync) and ended with CRLF; empty lines (from tags) dropped. NAME and
+# X-WR-* unescaped, as icalendar writes them for indico_sync.
 ESC = r'| replace: "\", "\\\\" | replace: ";", "\;" | replace: ",", "\," | replace: nl, "\n"'
 CALENDAR = r"""{%- capture nl %}
 {% endcapture -%}{%- capture crlf %}@CR@
@@ -108,7 +109,6 @@ CALENDAR = r"""{%- capture nl %}
 {% if page.location != "" %} ({{ page.type_label }}){% else %}{{ page.type_label }}{% endif %}\
 {% endif %}{% endcapture -%}
 {%- assign about = site.description %ESC% -%}
-{%- assign name = site.title %ESC% -%}
 {%- capture ics -%}
 BEGIN:VCALENDAR
 VERSION:2.0
@@ -116,9 +116,9 @@ PRODID:-//jekyll//{{ jekyll.version }}//EN
 CALSCALE:GREGORIAN
 METHOD:PUBLISH
 DESCRIPTION:{{ about }}
-X-WR-CALDESC:{{ about }}
-NAME:{{ name }}
-X-WR-CALNAME:{{ name }}
+X-WR-CALDESC:{{ site.description }}
+NAME:{{ site.title }}
+X-WR-CALNAME:{{ site.title }}
 REFRESH-INTERVAL;VALUE=DURATION:PT6H
 URL;VALUE=URI:{{ "/" | absolute_url }}
 X-PUBLISHED-TTL:PT6H
