@@ -1,8 +1,9 @@
 """Check that every tool built the same content, so the timings compare like with like.
 
 Counted from the output folder: the meeting rows on the home page (distinct event
-links), the meeting pages (`meetings/*/index.html`), the post pages, and whether a
-feed and a sitemap were written.
+links), the meeting pages (`meetings/*/index.html`) and the one-meeting calendars beside
+them (`meetings/*/meeting.ics`), the post pages, and whether a feed and a sitemap were
+written.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.meeting_pages import count_pages
+from bench.meeting_pages import count_calendars, count_pages
 
 _EVENT_LINK = re.compile(rb"indico\.cern\.ch/event/(\d+)")
 FEEDS = ("feed.xml", "index.xml", "atom.xml", "feed.atom")
@@ -25,6 +26,7 @@ class Output:
     home_kilobytes: float
     meeting_rows: int
     meeting_pages: int
+    meeting_calendars: int  # meeting.ics beside a meeting page
     post_pages: int
     feed: bool
     sitemap: bool
@@ -36,6 +38,8 @@ class Output:
             found.append(f"home shows {self.meeting_rows} of {meetings} meetings")
         if self.meeting_pages < meetings:
             found.append(f"{self.meeting_pages} of {meetings} meeting pages")
+        if self.meeting_calendars < self.meeting_pages:
+            found.append(f"{self.meeting_calendars} .ics for {self.meeting_pages} meeting pages")
         if self.post_pages < posts:
             found.append(f"{self.post_pages} of {posts} post pages")
         if not self.feed:
@@ -57,6 +61,7 @@ def check_output(out: Path, *, event_ids: range) -> Output:
         home_kilobytes=len(text) / 1000,
         meeting_rows=sum(1 for event_id in ids if event_id in event_ids),
         meeting_pages=count_pages(out),
+        meeting_calendars=count_calendars(out),
         post_pages=sum(
             1 for path in files if path.suffix == ".html" and "news-" in path.as_posix()
         ),
@@ -67,13 +72,19 @@ def check_output(out: Path, *, event_ids: range) -> Output:
 
 def unlike(outputs: Mapping[str, Output], *, meetings: int) -> dict[str, list[str]]:
     """Per tool, what makes its output not comparable with another tool's: a tool that
-    builds every meeting page is measured doing more work than one that builds none."""
-    short = sorted(tool for tool, output in outputs.items() if output.meeting_pages < meetings)
-    if not short:
-        return {}
-    named = ", ".join(short)
-    return {
-        tool: [f"not like for like: fewer meeting pages from {named}"]
-        for tool in outputs
-        if tool not in short
+    builds every meeting page (and its .ics) is measured doing more work than one that
+    builds none."""
+    counts = {
+        "meeting pages": {tool: output.meeting_pages for tool, output in outputs.items()},
+        "meeting .ics": {tool: output.meeting_calendars for tool, output in outputs.items()},
     }
+    found: dict[str, list[str]] = {}
+    for what, made in counts.items():
+        short = sorted(tool for tool, count in made.items() if count < meetings)
+        if not short:
+            continue
+        for tool in sorted(made.keys() - set(short)):
+            found.setdefault(tool, []).append(
+                f"not like for like: fewer {what} from {', '.join(short)}"
+            )
+    return found

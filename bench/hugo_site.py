@@ -3,7 +3,9 @@
 Pages keep their text; front matter `order` becomes `weight`, `permalink` becomes `url`,
 `{{ site.x }}` becomes Hugo's `{{< param "x" >}}` and `{% include meetings.html %}`
 a `{{< meetings >}}` shortcode that renders every row of `data/meetings.yml`.
-Each meeting also gets a page, `content/meetings/{slug}.md` (see `bench/meeting_pages.py`).
+Each meeting also gets a page, `content/meetings/{slug}.md` (see `bench/meeting_pages.py`),
+and from the same file its one-event calendar, `meeting.ics` beside the page (a second
+output format for the section, plain text, `text/calendar`).
 Hugo builds the nav, the News list, RSS (`index.xml`), `sitemap.xml` and `robots.txt`.
 """
 
@@ -120,7 +122,51 @@ MEETING = """{{ define "main" }}<article class="meeting">
 <a href="{{ .RelPermalink }}">{{ .Title }} →</a>{{ end }}</nav>
 </article>{{ end }}
 """
+# One VEVENT as indico_sync writes it (bench/meeting_pages.py: calendar_matter): TEXT
+# escaped, times in UTC, lines folded (by characters here, by octets in indico_sync)
+# and ended with CRLF; NAME and X-WR-* unescaped, as icalendar writes them for indico_sync.
+# Plain-text output format: text/template, nothing HTML-escaped.
+CALENDAR = r"""{{- $esc := `([\\;,])` }}{{ $nl := "\r?\n" -}}
+{{- $start := (time.AsTime .Params.start).UTC }}{{ $end := (time.AsTime .Params.end).UTC -}}
+{{- $prefix := "" }}{{ if ne .Params.status "scheduled" }}\
+{{ $prefix = print (upper .Params.status) ": " }}{{ end -}}
+{{- $notes := slice }}{{ if and .Params.label (ne .Params.status "scheduled") }}\
+{{ $notes = $notes | append (cond (ne .Params.label_message "") \
+(print .Params.label ": " .Params.label_message) (print .Params.label ".")) }}{{ end -}}
+{{- range .Params.talks }}{{ $names := slice }}{{ range .speakers }}\
+{{ $names = $names | append .name }}{{ end }}{{ $notes = $notes | append (cond \
+(gt (len $names) 0) (print "• " .title ": " (delimit $names ", ")) (print "• " .title)) }}\
+{{ end -}}
+{{- if .Params.protected }}{{ $notes = $notes | append "Login required." }}{{ end -}}
+{{- $notes = $notes | append (print "Indico: " .Params.indico) -}}
+{{- $where := .Params.location }}{{ with .Params.type_label }}{{ $where = cond \
+(ne $where "") (print $where " (" . ")") . }}{{ end -}}
+{{- $about := site.Params.description | replaceRE $esc `\$1` | replaceRE $nl `\n` -}}
+{{- $lines := slice "BEGIN:VCALENDAR" "VERSION:2.0" (print "PRODID:-//hugo//" hugo.Version "//EN") \
+"CALSCALE:GREGORIAN" "METHOD:PUBLISH" (print "DESCRIPTION:" $about) \
+(print "X-WR-CALDESC:" site.Params.description) (print "NAME:" site.Title) \
+(print "X-WR-CALNAME:" site.Title) \
+"REFRESH-INTERVAL;VALUE=DURATION:PT6H" (print "URL;VALUE=URI:" site.BaseURL) \
+"X-PUBLISHED-TTL:PT6H" "BEGIN:VEVENT" \
+(print "SUMMARY:" (print $prefix .Title | replaceRE $esc `\$1` | replaceRE $nl `\n`)) \
+($start.Format "DTSTART:20060102T150405Z") ($end.Format "DTEND:20060102T150405Z") \
+($start.Format "DTSTAMP:20060102T150405Z") (print "UID:" .Params.uid) -}}
+{{- with .Params.category }}{{ $lines = $lines | append \
+(print "CATEGORIES:" (. | replaceRE $esc `\$1`)) }}{{ end -}}
+{{- $lines = $lines | append (print "DESCRIPTION:" \
+(delimit $notes "\n" | replaceRE $esc `\$1` | replaceRE $nl `\n`)) -}}
+{{- with $where }}{{ $lines = $lines | append (print "LOCATION:" (. | replaceRE $esc `\$1`)) \
+}}{{ end -}}
+{{- $status := index (dict "scheduled" "CONFIRMED" "cancelled" "CANCELLED" \
+"postponed" "TENTATIVE") .Params.status -}}
+{{- $lines = $lines | append (print "STATUS:" $status) \
+(print "URL:" (.OutputFormats.Get "html").Permalink) "END:VEVENT" "END:VCALENDAR" -}}
+{{- range $lines }}{{ delimit (findRE "(?s).{1,73}" .) "\r\n " }}{{ "\r\n" }}{{ end -}}
+"""
 NO_PAGE = '{"_build": {"render": "never"}}\n'
+MEETINGS_SECTION = (
+    '{"_build": {"render": "never"}, "cascade": {"outputs": ["html", "meetingcalendar"]}}\n'
+)
 CSS = "body{font:16px/1.5 system-ui,sans-serif;margin:0}.wrapper{max-width:800px;margin:auto}\n"
 
 
@@ -142,8 +188,9 @@ def make_site(source: Path, dest: Path) -> Path:
     for post in sorted((source / "_posts").glob("*.md")):
         _write_page(post, dest / "content" / "posts" / post.name)
     meeting_pages.write_pages(source, dest / "content" / "meetings", fence=False)
-    for section in ("posts", "meetings"):  # no section page (none in the other sites either)
-        (dest / "content" / section / "_index.md").write_text(NO_PAGE, encoding="utf-8")
+    # no section page (none in the other sites either); meetings: a page and a .ics each
+    for section, text in (("posts", NO_PAGE), ("meetings", MEETINGS_SECTION)):
+        (dest / "content" / section / "_index.md").write_text(text, encoding="utf-8")
     layouts = dest / "layouts"
     for name, text in (
         ("_default/baseof.html", BASEOF),
@@ -151,6 +198,7 @@ def make_site(source: Path, dest: Path) -> Path:
         ("_default/single.html", SINGLE),
         ("shortcodes/meetings.html", MEETINGS),
         ("meetings/single.html", MEETING),
+        ("meetings/single.meetingcalendar.ics", CALENDAR),
         ("partials/nav.html", NAV),
     ):
         (layouts / name).write_text(text.replace("\\\n", ""), encoding="utf-8")
@@ -162,8 +210,9 @@ def hugo_config(site: dict[str, object]) -> str:
     """config.toml: site keys, user keys as [params], raw HTML on, posts dated by file name."""
     params = {k: v for k, v in site.items() if k not in CONFIG_KEYS and _scalar(v)}
     params["description"] = site.get("description", "")
+    root = f"{site.get('url', '')}{site.get('baseurl', '')}/"  # pages at /baseurl/ as Jekyll's
     lines = [
-        f"baseURL = {_toml(str(site.get('url', '')) + '/')}",
+        f"baseURL = {_toml(root)}",
         f"title = {_toml(site.get('title', ''))}",
         f"languageCode = {_toml(site.get('lang', 'en'))}",
         f"timeZone = {_toml(site.get('timezone', 'UTC'))}",
@@ -181,6 +230,11 @@ def hugo_config(site: dict[str, object]) -> str:
         "limit = 20",
         "[markup.goldmark.renderer]",
         "unsafe = true",
+        "[outputFormats.MeetingCalendar]",  # meetings/{slug}/meeting.ics
+        'mediaType = "text/calendar"',
+        'baseName = "meeting"',
+        "isPlainText = true",
+        "notAlternative = true",
     ]
     return "\n".join(lines) + "\n"
 

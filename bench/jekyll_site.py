@@ -4,7 +4,9 @@ The source folder is used as it is (it is Jekyll-shaped: `_config.yml`, `_posts/
 `_data/meetings.yml`, `{{ site.x }}`); the config gains the theme and plugins, and
 `_includes/meetings.html` renders every row of `_data/meetings.yml` with a Liquid loop.
 Each meeting also gets a page, a document of the `meetings` collection
-(`_meetings/{slug}.md`, see `bench/meeting_pages.py`) with `_layouts/meeting.html`.
+(`_meetings/{slug}.md`, see `bench/meeting_pages.py`) with `_layouts/meeting.html`, and
+its one-event calendar beside it, `meeting.ics`, from a second document per meeting (a
+document has one output): `_meeting_calendars/{slug}.ics` with `_layouts/meeting_calendar.ics`.
 No Gemfile and no bundler: `jekyll build -s SRC -d DEST`.
 """
 
@@ -27,8 +29,10 @@ header_pages: [index.md, about.md]
 future: true  # meetings ahead get their page too
 collections:
   meetings: {output: true, permalink: "/meetings/:name/"}
+  meeting_calendars: {output: true, permalink: "/meetings/:name/meeting.ics"}
 defaults:
   - {scope: {type: meetings}, values: {layout: meeting}}
+  - {scope: {type: meeting_calendars}, values: {layout: meeting_calendar, sitemap: false}}
 """
 MEETINGS = """<table class="meetings">
 <thead><tr><th>Date</th><th>Meeting</th><th>Link</th><th>Type</th></tr></thead>
@@ -85,6 +89,63 @@ to {{ page.end | date: "%H:%M (%:z)" }}</p>
 </article>
 """
 
+# One VEVENT as indico_sync writes it (bench/meeting_pages.py: calendar_matter): each
+# line captured, TEXT escaped (ESC), then the lines folded (by characters here, by
+# octets in indico_sync) and ended with CRLF; empty lines (from tags) dropped. NAME and
+# X-WR-* unescaped, as icalendar writes them for indico_sync.
+ESC = r'| replace: "\", "\\\\" | replace: ";", "\;" | replace: ",", "\," | replace: nl, "\n"'
+CALENDAR = r"""{%- capture nl %}
+{% endcapture -%}{%- capture crlf %}@CR@
+{% endcapture -%}{%- assign fold = crlf | append: " " -%}
+{%- capture summary %}{% if page.status != "scheduled" %}{{ page.status | upcase }}: \
+{% endif %}{{ page.title }}{% endcapture -%}
+{%- capture notes %}{% if page.label != "" and page.status != "scheduled" %}{{ nl }}\
+{{ page.label }}{% if page.label_message != "" %}: {{ page.label_message }}{% else %}.{% endif %}\
+{% endif %}{% for t in page.talks %}{{ nl }}• {{ t.title }}{% if t.speakers.size > 0 %}: \
+{% for p in t.speakers %}{{ p.name }}{% unless forloop.last %}, {% endunless %}{% endfor %}\
+{% endif %}{% endfor %}{% if page.protected %}{{ nl }}Login required.{% endif %}\
+{{ nl }}Indico: {{ page.indico }}{% endcapture -%}
+{%- capture where %}{{ page.location }}{% if page.type_label != "" %}\
+{% if page.location != "" %} ({{ page.type_label }}){% else %}{{ page.type_label }}{% endif %}\
+{% endif %}{% endcapture -%}
+{%- assign about = site.description %ESC% -%}
+{%- capture ics -%}
+BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//jekyll//{{ jekyll.version }}//EN
+CALSCALE:GREGORIAN
+METHOD:PUBLISH
+DESCRIPTION:{{ about }}
+X-WR-CALDESC:{{ site.description }}
+NAME:{{ site.title }}
+X-WR-CALNAME:{{ site.title }}
+REFRESH-INTERVAL;VALUE=DURATION:PT6H
+URL;VALUE=URI:{{ "/" | absolute_url }}
+X-PUBLISHED-TTL:PT6H
+BEGIN:VEVENT
+SUMMARY:{{ summary %ESC% }}
+DTSTART:{{ page.start_utc | date: "%Y%m%dT%H%M%SZ" }}
+DTEND:{{ page.end_utc | date: "%Y%m%dT%H%M%SZ" }}
+DTSTAMP:{{ page.start_utc | date: "%Y%m%dT%H%M%SZ" }}
+UID:{{ page.uid }}
+{% if page.category != "" %}CATEGORIES:{{ page.category %ESC% }}{% endif %}
+DESCRIPTION:{{ notes | remove_first: nl %ESC% }}
+{% if where != "" %}LOCATION:{{ where %ESC% }}{% endif %}
+STATUS:{% case page.status %}{% when "cancelled" %}CANCELLED{% when "postponed" %}TENTATIVE\
+{% else %}CONFIRMED{% endcase %}
+URL:{{ page.url | remove: "meeting.ics" | absolute_url }}
+END:VEVENT
+END:VCALENDAR
+{%- endcapture -%}
+{%- assign lines = ics | split: nl -%}
+{%- for line in lines -%}{%- if line != "" -%}
+{%- if line.size > 73 -%}{%- assign last = line.size | minus: 1 | divided_by: 73 -%}
+{%- for i in (0..last) -%}{%- assign at = i | times: 73 -%}{%- if i > 0 %}{{ fold }}{% endif -%}
+{{ line | slice: at, 73 }}{%- endfor -%}
+{%- else -%}{{ line }}{%- endif -%}{{ crlf }}
+{%- endif -%}{%- endfor -%}
+"""
+
 
 def available() -> bool:
     return shutil.which(COMMAND) is not None
@@ -97,10 +158,16 @@ def make_site(source: Path, dest: Path) -> Path:
     derived = load_config(source).site["indico_category_url"]
     with (dest / "_config.yml").open("a", encoding="utf-8") as config:
         config.write(CONFIG_EXTRA + f"indico_category_url: {json.dumps(derived)}\n")
-    for name, text in (("_includes/meetings.html", MEETINGS), ("_layouts/meeting.html", MEETING)):
+    calendar = CALENDAR.replace("%ESC%", ESC).replace("@CR@", "\r").replace("\\\n", "")
+    for name, text in (
+        ("_includes/meetings.html", MEETINGS.replace("\\\n", "")),
+        ("_layouts/meeting.html", MEETING.replace("\\\n", "")),
+        ("_layouts/meeting_calendar.ics", calendar),
+    ):
         (dest / name).parent.mkdir(exist_ok=True)
-        (dest / name).write_text(text.replace("\\\n", ""), encoding="utf-8")
-    meeting_pages.write_pages(source, dest / "_meetings", fence=True)
+        (dest / name).write_text(text, encoding="utf-8", newline="")
+    calendars = dest / "_meeting_calendars"
+    meeting_pages.write_pages(source, dest / "_meetings", fence=True, calendars=calendars)
     return dest
 
 
@@ -111,4 +178,5 @@ def build_command(site: Path, out: Path) -> list[str]:
 def change_meeting(source: Path, site: Path, meeting: Meeting) -> None:
     """Bring one changed meeting (already in `source`'s snapshot) into the Jekyll site."""
     shutil.copyfile(source / "_data" / "meetings.yml", site / "_data" / "meetings.yml")
-    meeting_pages.write_page(meeting, site / "_meetings", fence=True)
+    calendars = site / "_meeting_calendars"
+    meeting_pages.write_page(meeting, site / "_meetings", fence=True, calendars=calendars)

@@ -52,7 +52,7 @@ def _builds(results: Mapping[str, Any]) -> str:
                     f"{rss(cold['rss_mb'])} / {rss(rebuild['rss_mb'])}",
                     f"{out['files']} files, {out['kilobytes'] / 1000:.1f} MB",
                     f"{out['home_kilobytes']:.0f} KB, {out['meeting_rows']:,} rows",
-                    f"{out.get('meeting_pages', 0):,}",
+                    _pages(out),
                     out["post_pages"],
                     "; ".join(entry["problems"]) or "ok",
                 )
@@ -67,7 +67,7 @@ def _builds(results: Mapping[str, Any]) -> str:
         "peak RSS MB cold / rebuild",
         "output",
         "home page",
-        "meeting pages",
+        "meeting pages + .ics",
         "post pages",
         "same content?",
     )
@@ -75,6 +75,12 @@ def _builds(results: Mapping[str, Any]) -> str:
         f"## Builds ({results['runs']} interleaved runs each, {results['posts']} posts)\n\n"
         + table(header, rows)
     )
+
+
+def _pages(out: Mapping[str, Any]) -> str:
+    """Meeting pages and the .ics beside them (not counted before the .ics were checked)."""
+    pages, calendars = out.get("meeting_pages", 0), out.get("meeting_calendars")
+    return f"{pages:,}" + ("" if calendars is None else f" + {calendars:,}")
 
 
 def _spread(summary: Mapping[str, float] | None) -> str:
@@ -187,7 +193,8 @@ def _method(results: Mapping[str, Any]) -> str:
         "recording link on about half the meetings, minutes on a third, where the snapshot "
         "format stores them) and 200 Markdown posts. Hugo and Jekyll get the same files, "
         "converted by `bench/hugo_site.py` / `bench/jekyll_site.py`, plus a page per meeting "
-        "at `/meetings/{slug}/` (a content file per meeting: `bench/meeting_pages.py`).\n"
+        "at `/meetings/{slug}/` with its one-meeting `meeting.ics` beside it, as indico_sync "
+        "writes (a content file per meeting: `bench/meeting_pages.py`).\n"
         "- Each build is a whole process. Wall time: `time.perf_counter()` around it; CPU and "
         "peak RSS: GNU `/usr/bin/time`. *cold* = the output folder, its hidden siblings "
         "`.<out>*` (indico_sync's build manifest) and everything a build left in the site "
@@ -204,7 +211,7 @@ def _method(results: Mapping[str, Any]) -> str:
         "- Python runs with its bytecode cache on (in `bench/out/pycache`, even if "
         "`PYTHONDONTWRITEBYTECODE` is set), as an installed package would.\n"
         "- *same content?* checks each output: every meeting on the home page (distinct "
-        "event links), every meeting page (`meetings/*/index.html`), every post page, a feed "
-        "and a sitemap; while a tool builds fewer meeting pages than the others, none of them "
-        "is marked ok (not like for like).\n" + notes
+        "event links), every meeting page (`meetings/*/index.html`) and its `meeting.ics`, "
+        "every post page, a feed and a sitemap; while a tool builds fewer meeting pages or "
+        ".ics than the others, none of them is marked ok (not like for like).\n" + notes
     )

@@ -1,4 +1,5 @@
-"""The targets RESULTS.md checks (from the issues), on the 1,000-meeting + 200-post site.
+"""The targets RESULTS.md checks (from the issues), on the 1,000-meeting + 200-post site
+unless a row names another size (the issue sets the memory target at 10,000 meetings).
 
 A pure function of the results mapping, as the rest of the report.
 """
@@ -15,71 +16,114 @@ from bench.format import NAMES, TARGET_SIZE, mb, ratio, table, wall, x
 # pages (2026-12-01, git 32cbb49): with twice the pages it must not fall further behind.
 PREVIOUS_COLD_VS_HUGO = 1.30
 
-Check = tuple[str, float | None, float, Callable[[float | None], str]]
+MEMORY_SIZE = 10_000  # "10,000 meetings: ... peak memory at most 100 MB"
+
+Show = Callable[[float | None], str]
+Check = tuple[str, float | None, float, Show]  # target, measured, limit, how to show it
+SizedCheck = tuple[str, float | None, float, Show, int]  # + the size built like for like
 
 
 def evaluate_targets(results: Mapping[str, Any]) -> list[tuple[str, str, bool | None, str]]:
-    """(target, measured, met, caveat) on the 1,000-meeting site; met is None if not
-    measured; caveat is "" or why a build figure does not compare like with like."""
-    caveat = _caveat(results)
-    builds = [(*check, caveat) for check in _build_checks(results)]
-    rows = [*builds, *((*check, "") for check in _sync_checks(results))]
-    return [(row[0], row[3](row[1]), _met(row[1], row[2]), row[4]) for row in rows]
+    """(target, measured, met, caveat) on the 1,000-meeting site unless the target names
+    another size; met is None if not measured; caveat is "" or why a build figure does not
+    compare like with like."""
+    rows = [
+        (target, value, limit, show, _caveat(results, size))
+        for target, value, limit, show, size in _build_checks(results)
+    ]
+    rows += [
+        (target, value, limit, show, "") for target, value, limit, show in _sync_checks(results)
+    ]
+    return [
+        (target, show(value), _met(value, limit), caveat)
+        for target, value, limit, show, caveat in rows
+    ]
 
 
-def _caveat(results: Mapping[str, Any]) -> str:
-    """Built sites that differ (a tool with fewer meeting pages): no build target counts."""
-    tools = results["builds"].get(str(TARGET_SIZE), {})
-    short = sorted(
-        NAMES[tool]
-        for tool, entry in tools.items()
-        if entry["output"].get("meeting_pages", 0) < TARGET_SIZE
-    )
-    return f"not like for like: {', '.join(short)} built fewer meeting pages" if short else ""
+def _caveat(results: Mapping[str, Any], size: int) -> str:
+    """Built sites that differ (a tool with fewer meeting pages, or .ics when the results
+    counted them): no build target at that size counts."""
+    tools = results["builds"].get(str(size), {})
+    found = []
+    for key, what, unknown in (
+        ("meeting_pages", "meeting pages", 0),
+        ("meeting_calendars", "meeting .ics", size),  # not counted before: not held against
+    ):
+        short = sorted(
+            NAMES[tool] for tool, entry in tools.items() if entry["output"].get(key, unknown) < size
+        )
+        if short:
+            found.append(f"{', '.join(short)} built fewer {what}")
+    return f"not like for like: {'; '.join(found)}" if found else ""
 
 
-def _build_checks(results: Mapping[str, Any]) -> list[Check]:
+def _build_checks(results: Mapping[str, Any]) -> list[SizedCheck]:
     size = TARGET_SIZE
     cold = wall(results, size, "indico_sync", "cold")
     vs_hugo = ratio(cold, wall(results, size, "hugo", "cold"))
-    entry = results["builds"].get(str(size), {}).get("indico_sync")
-    rss = max(entry[kind]["rss_mb"] for kind in ("cold", "rebuild")) if entry else None
-    rss = None if rss is None or math.isnan(rss) else rss
     return [
-        ("cold build ÷ Hugo ≤ 1.0 (the goal)", vs_hugo, 1.0, x),
+        ("cold build ÷ Hugo ≤ 1.0 (the goal)", vs_hugo, 1.0, x, size),
         (
             f"cold build ÷ Hugo ≤ {PREVIOUS_COLD_VS_HUGO:.2f} (no further behind than before "
             "the meeting pages)",
             vs_hugo,
             PREVIOUS_COLD_VS_HUGO,
             x,
+            size,
         ),
         (
             "cold build ≥ 5x faster than Jekyll",
             ratio(wall(results, size, "jekyll", "cold"), cold),
             -5.0,
             x,
+            size,
         ),
         (
             "rebuild, nothing changed ≤ 0.5x own cold",
             ratio(wall(results, size, "indico_sync", "rebuild"), cold),
             0.5,
             x,
+            size,
         ),
         (
             "rebuild after one meeting changed ≤ 0.3x own cold",
             ratio(wall(results, size, "indico_sync", "changed"), cold),
             0.3,
             _with_others(results, size),
+            size,
         ),
-        ("peak memory ≤ 100 MB", rss, 100.0, mb),
+        (
+            f"peak memory ≤ 100 MB ({MEMORY_SIZE:,} meetings, cold build: the issue's target)",
+            _peak_rss(results, MEMORY_SIZE, ("cold",)),
+            100.0,
+            mb,
+            MEMORY_SIZE,
+        ),
+        (
+            f"peak memory ≤ 100 MB ({size:,} meetings, cold or rebuild)",
+            _peak_rss(results, size, ("cold", "rebuild")),
+            100.0,
+            mb,
+            size,
+        ),
         (
             "10,000 meetings ≤ 12x the time of 1,000",
             ratio(wall(results, 10_000, "indico_sync", "cold"), cold),
             12.0,
             x,
+            10_000,
         ),
     ]
+
+
+def _peak_rss(results: Mapping[str, Any], size: int, kinds: tuple[str, ...]) -> float | None:
+    """indico_sync's highest peak RSS (MB) over `kinds` of builds at `size` meetings; None
+    when that size was not run or GNU time was not there to measure it (NaN)."""
+    entry = results["builds"].get(str(size), {}).get("indico_sync")
+    if not entry:
+        return None
+    peak = max(entry[kind]["rss_mb"] for kind in kinds)
+    return None if math.isnan(peak) else float(peak)
 
 
 def _with_others(results: Mapping[str, Any], size: int) -> Callable[[float | None], str]:
@@ -137,6 +181,7 @@ def render_targets(results: Mapping[str, Any]) -> str:
         for target, measured, met, caveat in evaluate_targets(results)
     ]
     return (
-        f"## Targets (on the {TARGET_SIZE:,}-meeting + {results['posts']}-post site)\n\n"
+        f"## Targets (on the {TARGET_SIZE:,}-meeting + {results['posts']}-post site unless "
+        "the target names another size)\n\n"
         + table(("target", "measured (median)", "status"), rows)
     )
