@@ -395,6 +395,6 @@ def test_repeated_values_are_stored_once() -> None:
     ):
         assert loaded == sort_meetings(many)
         first, second = loaded[0], loaded[1]
-        assert first.talks[0].speakers[0] is second.talks[0].speakers[0]
+        assert first.talks[0].speakers is second.talks[0].speakers
         assert first.talks[0].title is second.talks[0].title
         assert first.source is second.source
