@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import difflib
 import json
+import sys
 import time
+import tracemalloc
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -398,3 +400,22 @@ def test_repeated_values_are_stored_once() -> None:
         assert first.talks[0].speakers is second.talks[0].speakers
         assert first.talks[0].title is second.talks[0].title
         assert first.source is second.source
+
+
+def test_a_big_snapshot_is_rendered_without_copies_of_the_whole_text() -> None:
+    """2,000 meetings: the text is joined once from the meetings' blocks, so rendering
+    allocates at most 2.5 times the text at its peak (each copy of the whole was one more)."""
+    base = meetings()
+    many = [
+        replace(base[n % len(base)], id=str(n), url=f"http://127.0.0.1:8000/event/{n}/")
+        for n in range(2000)
+    ]
+    render_snapshot(many[:2])
+    tracemalloc.start()
+    try:
+        text = render_snapshot(many)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert parse_snapshot(text, path=Path("m.yml")) == sort_meetings(many)
+    assert peak < 2.5 * sys.getsizeof(text), (peak, sys.getsizeof(text))
