@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import difflib
 import json
+import sys
 import time
+import tracemalloc
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,13 +19,15 @@ from helpers import EXAMPLE_SITE, TEMPLATES, alias_bomb
 
 from indico_sync.cli import main
 from indico_sync.errors import SnapshotError
-from indico_sync.meetings import Meeting, Person, Talk
+from indico_sync.meetings import Meeting, Person, Talk, sort_meetings
 from indico_sync.snapshot import (
     HEADER,
     Snapshot,
     load_snapshot,
     parse_snapshot,
+    parse_snapshot_bytes,
     parse_snapshot_file,
+    read_canonical,
     render_snapshot,
 )
 from indico_sync.snapshot_fields import meeting_to_dict
@@ -306,3 +311,111 @@ def test_every_character_yaml_would_misread_is_found_alone() -> None:
     for code in (*range(0x7F, 0xA0), 0x2028, 0x2029, 0xD800, 0xDFFF):
         text = render_snapshot([replace(first, title=f"x{chr(code)}y")])
         assert chr(code) not in text and f"x\\u{code:04x}y" in text, hex(code)
+
+
+@pytest.mark.parametrize("header", [{}, {"with_token": True, "updated": UPDATED}])
+@pytest.mark.parametrize("count", [0, 1, None])
+def test_the_written_file_is_read_meeting_by_meeting(header: dict[str, Any], count: int) -> None:
+    """What `render_snapshot` writes takes the one-meeting-at-a-time path and gives what
+    reading the whole text gives: meetings, their zones, with_token and updated."""
+    text = render_snapshot(meetings()[:count], **header)
+    canonical = read_canonical(text.encode())
+    assert canonical is not None
+    assert canonical == parse_snapshot_file(text, path=Path("m.yml"))
+    assert canonical == parse_snapshot_bytes(text.encode(), path=Path("m.yml"))
+    assert [m.start.tzinfo for m in canonical.meetings] == [m.start.tzinfo for m in meetings()][
+        :count
+    ]
+
+
+def _edits() -> list[tuple[str, str]]:
+    """Broken or hand-edited variants of a written file, by name."""
+    text = render_snapshot(meetings(), with_token=True, updated=UPDATED)
+    bad_type = text.replace('"type": "zoom"', '"type": "tv"', 1)
+    last_title = bad_type.rindex('"title": ')  # in a meeting after the bad type
+    return [
+        ("cut in a meeting", text[:1500]),
+        ("cut before the bracket", text[:-5]),
+        ("cut after a meeting", text[: text.index('"id": "3"')]),
+        ("a bad type", bad_type),
+        ("a bad type, then cut off", bad_type[:-3]),
+        (
+            "a bad type, then broken JSON",
+            f'{bad_type[:last_title]}"title" {bad_type[last_title + 9 :]}',
+        ),
+        ("version 2", text.replace('"version": 1', '"version": 2')),
+        ("a bad with_token", text.replace('"with_token": true', '"with_token": "yes"')),
+        ("a bad updated", text.replace('"updated": "2026-11-22T12:00:00+00:00"', '"updated": 1')),
+        ("two meetings on a line", text.replace('"},\n    {"id"', '"}, {"id"', 1)),
+        ("CRLF line ends", text.replace("\n", "\r\n")),
+        ("no comment", text.removeprefix(HEADER)),
+        ("a blank line first", "\n" + text),
+        ("trailing space", text + " "),
+        (
+            "block YAML",
+            yaml.safe_dump({"meetings": json.loads(text.split("\n", 3)[3])["meetings"]}),
+        ),
+        ("a meeting that is a list", text.replace('    {"id": "3"', '    ["3"],{"id": "3"', 1)),
+        ("nested too deeply", text.replace('"description": ""', '"description": ' + "[" * 99999)),
+        ("a key twice", text.replace('"version": 1,', '"version": 1, "version": 3,')),
+    ]
+
+
+@pytest.mark.parametrize(("name", "text"), _edits())
+def test_any_other_file_is_read_whole_with_the_same_result_or_error(name: str, text: str) -> None:
+    """A file laid out otherwise, or wrong anywhere, gives the meetings or the error (the
+    first one, in the same terms) that reading its whole text gives."""
+    path = Path("site_src/_data/meetings.yml")
+    try:
+        expected: object = parse_snapshot_file(text, path=path)
+    except SnapshotError as exc:
+        expected = str(exc)
+    try:
+        got: object = parse_snapshot_bytes(text.encode(), path=path)
+    except SnapshotError as exc:
+        got = str(exc)
+    assert got == expected
+    assert (read_canonical(text.encode()) is not None) is (name == "no comment")
+
+
+def test_a_file_not_in_utf8_cannot_be_read() -> None:
+    """Bytes that are not UTF-8, in a meeting or in the head, are one error naming the file."""
+    data = render_snapshot(meetings()).encode()
+    for broken in (data.replace("Søgaard".encode(), b"S\xf8gaard"), b"\xff" + data):
+        with pytest.raises(SnapshotError, match=r"^m\.yml: cannot read: 'utf-8' codec can't"):
+            parse_snapshot_bytes(broken, path=Path("m.yml"))
+
+
+def test_repeated_values_are_stored_once() -> None:
+    """Speakers, affiliations, the source and talk titles met again in a file are the same
+    objects, so thousands of meetings keep one copy of each."""
+    talk = Talk(title="Status", speakers=(Person(name="Søgaard", affiliation="NBI"),))
+    many = [replace(m, talks=(talk,)) for m in meetings()]
+    for loaded in (
+        parse_snapshot(render_snapshot(many), path=Path("m.yml")),
+        parse_snapshot_bytes(render_snapshot(many).encode(), path=Path("m.yml")).meetings,
+    ):
+        assert loaded == sort_meetings(many)
+        first, second = loaded[0], loaded[1]
+        assert first.talks[0].speakers is second.talks[0].speakers
+        assert first.talks[0].title is second.talks[0].title
+        assert first.source is second.source
+
+
+def test_a_big_snapshot_is_rendered_without_copies_of_the_whole_text() -> None:
+    """2,000 meetings: the text is joined once from the meetings' blocks, so rendering
+    allocates at most 2.5 times the text at its peak (each copy of the whole was one more)."""
+    base = meetings()
+    many = [
+        replace(base[n % len(base)], id=str(n), url=f"http://127.0.0.1:8000/event/{n}/")
+        for n in range(2000)
+    ]
+    render_snapshot(many[:2])
+    tracemalloc.start()
+    try:
+        text = render_snapshot(many)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert parse_snapshot(text, path=Path("m.yml")) == sort_meetings(many)
+    assert peak < 2.5 * sys.getsizeof(text), (peak, sys.getsizeof(text))
