@@ -109,6 +109,27 @@ def build_row(
 ) -> MeetingRow:
     """Display strings for one meeting, in `zone` or else the event's own zone."""
     page_url = f"{baseurl}/{meeting.page_path}"
+    talks = []
+    for talk in meeting.talks:
+        minutes = talk_minutes(talk, page_url=page_url)
+        talks.append(talk_row(talk, minutes=minutes, materials=material_views(talk.materials)))
+    materials = tuple(material_views(meeting.materials))
+    return assemble_row(
+        meeting, zone=zone, is_next=is_next, page_url=page_url, talks=talks, materials=materials
+    )
+
+
+def assemble_row(
+    meeting: Meeting,
+    *,
+    zone: ZoneInfo | None,
+    is_next: bool,
+    page_url: str,
+    talks: Sequence[TalkRow],
+    materials: tuple[MaterialView, ...],
+) -> MeetingRow:
+    """`build_row` from the parts a meeting page has made already (its talks' and the
+    meeting's material links), so that they are not made twice."""
     tz = zone or meeting.zone
     start = meeting.start.astimezone(tz)
     end = max(meeting.end.astimezone(tz), start)
@@ -121,8 +142,8 @@ def build_row(
         time=format_time(start),
         iso=start.isoformat(timespec="minutes"),
         page_url=page_url,
-        talks=tuple(_talk_row(talk, page_url=page_url) for talk in meeting.talks),
-        materials=tuple(material_views(meeting.materials)),
+        talks=tuple(talks),
+        materials=materials,
         # The minutes' text is on the meeting page; Home links to it there.
         minutes=minutes_view(meeting.minutes, title=meeting.title, url=page_url + "#minutes"),
         # A protected event reaches this point without its description unless the
@@ -137,15 +158,20 @@ def build_row(
     )
 
 
-def _talk_row(talk: Talk, *, page_url: str) -> TalkRow:
-    """A talk's links: its minutes (its note on Indico, else the meeting page's minutes)
-    first, then its materials."""
+def talk_minutes(talk: Talk, *, page_url: str) -> MaterialView | None:
+    """A talk's minutes link: its note on Indico, else the meeting page's minutes."""
     note = talk.minutes.url if talk.minutes and is_web_url(talk.minutes.url) else ""
-    minutes = minutes_view(talk.minutes, title=talk.title, url=note or page_url + "#minutes")
+    return minutes_view(talk.minutes, title=talk.title, url=note or page_url + "#minutes")
+
+
+def talk_row(
+    talk: Talk, *, minutes: MaterialView | None, materials: Sequence[MaterialView]
+) -> TalkRow:
+    """A talk's links: its minutes (`talk_minutes`) first, then its materials."""
     return TalkRow(
         title=talk.title,
         speakers=talk.speakers,
-        materials=(*([minutes] if minutes else []), *material_views(talk.materials)),
+        materials=(minutes, *materials) if minutes else tuple(materials),
     )
 
 
@@ -170,7 +196,8 @@ def format_days(start: datetime, end: datetime) -> str:
 def format_time(moment: datetime) -> str:
     """'15:00 (CEST)': the abbreviation the tz database gives for that very date."""
     name = moment.tzname() or ""
-    return f"{moment:%H:%M} ({'UTC' + name if name[:1] in '+-' else name})"
+    # hour and minute by hand: strftime on an aware datetime costs 7 times as much
+    return f"{moment.hour:02}:{moment.minute:02} ({'UTC' + name if name[:1] in '+-' else name})"
 
 
 def zone_note(zone: ZoneInfo | None, now: datetime) -> str:
