@@ -65,6 +65,7 @@ class MeetingRow:
     talks: tuple[TalkRow, ...]
     materials: tuple[MaterialView, ...]  # the event's own, not its talks'
     minutes: MaterialView | None  # a link to the minutes on the meeting page, if any
+    links: tuple[MaterialView, ...]  # what Home lists: the minutes, then the materials
     description: Markup  # sanitised; only shown when there are no talks
     type: str
     location: str
@@ -109,10 +110,14 @@ def build_row(
 ) -> MeetingRow:
     """Display strings for one meeting, in `zone` or else the event's own zone."""
     page_url = f"{baseurl}/{meeting.page_path}"
-    talks = []
-    for talk in meeting.talks:
-        minutes = talk_minutes(talk, page_url=page_url)
-        talks.append(talk_row(talk, minutes=minutes, materials=material_views(talk.materials)))
+    talks = [
+        TalkRow(
+            title=talk.title,
+            speakers=talk.speakers,
+            materials=links(talk_minutes(talk, page_url=page_url), material_views(talk.materials)),
+        )
+        for talk in meeting.talks
+    ]
     materials = tuple(material_views(meeting.materials))
     return assemble_row(
         meeting, zone=zone, is_next=is_next, page_url=page_url, talks=talks, materials=materials
@@ -134,6 +139,8 @@ def assemble_row(
     start = meeting.start.astimezone(tz)
     end = max(meeting.end.astimezone(tz), start)
     label = meeting.label or meeting.status.value.capitalize()
+    # The minutes' text is on the meeting page; Home links to it there.
+    minutes = minutes_view(meeting.minutes, title=meeting.title, url=page_url + "#minutes")
     return MeetingRow(
         url=meeting.url if meeting.url.startswith(("https://", "http://")) else "",
         title=meeting.title,
@@ -144,8 +151,8 @@ def assemble_row(
         page_url=page_url,
         talks=tuple(talks),
         materials=materials,
-        # The minutes' text is on the meeting page; Home links to it there.
-        minutes=minutes_view(meeting.minutes, title=meeting.title, url=page_url + "#minutes"),
+        minutes=minutes,
+        links=links(minutes, materials),
         # A protected event reaches this point without its description unless the
         # config says `indico.protected: full` (see meetings.protect_meetings).
         description=sanitise(meeting.description) if not meeting.talks else Markup(),
@@ -164,15 +171,11 @@ def talk_minutes(talk: Talk, *, page_url: str) -> MaterialView | None:
     return minutes_view(talk.minutes, title=talk.title, url=note or page_url + "#minutes")
 
 
-def talk_row(
-    talk: Talk, *, minutes: MaterialView | None, materials: Sequence[MaterialView]
-) -> TalkRow:
-    """A talk's links: its minutes (`talk_minutes`) first, then its materials."""
-    return TalkRow(
-        title=talk.title,
-        speakers=talk.speakers,
-        materials=(minutes, *materials) if minutes else tuple(materials),
-    )
+def links(
+    minutes: MaterialView | None, materials: Sequence[MaterialView]
+) -> tuple[MaterialView, ...]:
+    """A list of links as the pages show it: the minutes, if any, first."""
+    return (minutes, *materials) if minutes else tuple(materials)
 
 
 def format_day(moment: datetime) -> str:

@@ -23,14 +23,15 @@ from indico_sync.meetings import Meeting, Talk, sort_meetings
 from indico_sync.site.agenda import (
     MaterialView,
     MeetingRow,
+    TalkRow,
     assemble_row,
     format_day,
     format_time,
+    links,
     material_views,
     minutes_view,
     sanitise,
     talk_minutes,
-    talk_row,
 )
 from indico_sync.site.calendar import render_calendar
 from indico_sync.site.pages import Page
@@ -65,6 +66,7 @@ class TalkView:
     duration: str  # "20 min", "1 h 30 min", or ""
     materials: tuple[MaterialView, ...]
     minutes: MaterialView | None  # its note on Indico, else the page's minutes section
+    links: tuple[MaterialView, ...]  # the minutes, then the materials: what the page lists
     minutes_html: Markup  # shown in the page's minutes section
 
 
@@ -205,7 +207,7 @@ def build_view(
     page_url = f"{base}{path}"
     talks = tuple(_talk(talk, zone=zone, page_url=page_url) for talk in meeting.talks)
     materials = tuple(material_views(meeting.materials))
-    rows = [talk_row(t.talk, minutes=t.minutes, materials=t.materials) for t in talks]
+    rows = [TalkRow(title=t.title, speakers=t.talk.speakers, materials=t.links) for t in talks]
     return MeetingView(
         row=assemble_row(
             meeting,
@@ -235,14 +237,17 @@ def _talk(talk: Talk, *, zone: ZoneInfo, page_url: str) -> TalkView:
     hours, rest = divmod(minutes, 60)
     duration = f"{hours} h {rest} min" if hours and rest else f"{hours} h" if hours else ""
     duration = duration or (f"{rest} min" if rest else "")
+    materials = tuple(material_views(talk.materials))
+    note = talk_minutes(talk, page_url=page_url)
     return TalkView(
         title=talk.title,
         talk=talk,
         time=format_time(start) if start else "",
         iso=start.isoformat(timespec="minutes") if start else "",
         duration=duration,
-        materials=tuple(material_views(talk.materials)),
-        minutes=talk_minutes(talk, page_url=page_url),
+        materials=materials,
+        minutes=note,
+        links=links(note, materials),
         minutes_html=sanitise(talk.minutes.html) if talk.minutes else Markup(),
     )
 
