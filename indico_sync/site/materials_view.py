@@ -78,9 +78,9 @@ def material_views(materials: Iterable[Material]) -> list[MaterialView]:
     """The materials worth a link, in their order; a label that repeats gets a number
     ("Slides 1", "Slides 2") so that the links can be told apart by sight too."""
     views = [_view(m) for m in materials if is_web_url(m.url)]
-    counts = Counter(v.label for v in views)
-    if len(counts) == len(views):  # no label repeats (the usual case): no numbers
+    if len({v.label for v in views}) == len(views):  # no label repeats (the usual case)
         return views
+    counts = Counter(v.label for v in views)
     seen: Counter[str] = Counter()
     numbered = []
     for view in views:
@@ -141,7 +141,7 @@ def _view(material: Material) -> MaterialView:
     else:
         kind = file_type(material)
         size = human_size(material.size) if material.size is not None and material.size >= 0 else ""
-        hint = ", ".join(part for part in (kind, size) if part)
+        hint = f"{kind}, {size}" if kind and size else kind or size
         fallback = "File"
     label = LABELS.get(material.kind) or kind or fallback
     title = material.title.strip() or material.filename or label
