@@ -35,7 +35,7 @@ from indico_sync.site.build import build
 from indico_sync.site.cache import load_manifest
 from indico_sync.site.calendar import render_meetings_calendar
 from indico_sync.site.liquid import include_marker
-from indico_sync.site.meeting_pages import build_view, page_keys
+from indico_sync.site.meeting_pages import page_keys
 from indico_sync.site.pages import Page
 from indico_sync.site.render import render_site
 from indico_sync.site.sources import load_templates
@@ -136,27 +136,22 @@ def test_a_page_shows_the_whole_meeting() -> None:
     assert "/wg-site/assets/localtime.js" in html  # the reader's own time, as on Home
 
 
-def test_the_page_links_materials_exactly_as_the_materials_partial_does() -> None:
-    """meeting.html writes out partials/materials.html's links (for speed): they must not
-    drift apart. Each list and the minutes link are what the partial's macros make."""
+def test_the_page_links_materials_exactly_as_home_does() -> None:
+    """meeting.html and partials/meetings.html each write the links out (for speed): the
+    same talk gives the same list on both, and the same material the same link."""
     m = full_meeting()
-    html = page_of(render([m]), m)
-    settings = parse_config(
-        {"title": "GNN ML WG", "url": "https://wg.example", "baseurl": "/wg-site",
-         "timezone": "Europe/Zurich",
-         "indico": {"sources": [{"url": "https://indico.example", "category": 1}]}},
-        path=Path("src/_config.yml"),
-    )  # fmt: skip
-    path = m.page_path
-    url = f"https://wg.example/wg-site/{path}"
-    view = build_view(m, None, None, config=settings, base="/wg-site/", path=path, url=url)
-    macros: Any = load_templates(TEMPLATES).get_template("partials/materials.html").module
-    assert view.minutes is not None and len(view.talks[0].links) == 3
-    for links in (view.talks[0].links, view.materials):
-        items = "".join(f"<li>{macros.material_link(item)}</li>" for item in links)
-        assert str(macros.material_links(links)) == f'<ul class="materials">{items}</ul>'
-        assert str(macros.material_links(links)) in html
-    assert f"<p>{macros.material_link(view.minutes)} on Indico</p>" in html
+    files = render([m])
+    page, home = page_of(files, m), files["index.html"].decode()
+    lists = re.findall(r'<ul class="materials">.*?</ul>', page)
+    talk, materials = lists  # the talk's (minutes, slides, recording), the meeting's
+    assert talk.count("<li>") == 3 and materials.count("<li>") == 1
+    assert talk in home  # the talk's list under the meeting on Home
+    minutes = re.findall(r'<a href="[^"]*#minutes".*?</a>', home)  # Home: to the page
+    recording = materials.removeprefix('<ul class="materials">').removesuffix("</ul>")
+    assert f'<ul class="materials"><li>{minutes[0]}</li>{recording}</ul>' in home
+    note = "https://indico.example/event/1/note/"
+    here = minutes[0].replace("/wg-site/meetings/indico-example-1/#minutes", note)
+    assert len(minutes) == 1 and f"<p>{here} on Indico</p>" in page  # the page: to Indico
 
 
 def test_json_ld_is_a_schema_org_event() -> None:
