@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import reprlib
 import stat
 from pathlib import Path
@@ -95,11 +96,20 @@ def clean_html(html: str) -> str:
 ALIAS_HINT = "YAML aliases (*name) are not accepted; write the value out"
 
 
+# `http(s)://host/...` with a plain host: the usual URL, judged without `urlsplit`.
+_PLAIN_WEB_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?:[/?#]|\Z)")
+
+
 def is_web_url(url: str) -> bool:
     """An absolute http(s) URL with a host: the only kind ever published as a link.
-    No white space or control characters anywhere (urlsplit would strip some)."""
-    if not url.isprintable() or any(c.isspace() for c in url):
+    No white space or control characters anywhere (urlsplit would strip some).
+
+    Called for every link of every page: the usual URL takes a regular expression,
+    anything else `urlsplit` (the tests check that both always agree)."""
+    if not url.isprintable() or " " in url:  # the space is the one printable white space
         return False
+    if _PLAIN_WEB_URL.match(url):
+        return True
     try:
         parts = urlsplit(url)
     except ValueError:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 
 from indico_sync.meetings import Material, MaterialKind, Minutes
@@ -65,6 +67,29 @@ def test_other_materials_are_labelled_by_their_type() -> None:
         ("File", ""),
         ("Link", "wiki.example"),
     ]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://cern.zoom.us/rec/share/abc",
+        "HTTPS://WWW.Zoom.US",
+        "https://www.example.org?x=1",
+        "https://host.example#top",
+        "https://www./",
+        "https://user@www.example.org/",
+        "https://www.example.org:8443/",
+        "https://[2001:db8::1]/v",
+        "https://host_name.example/",
+        "https://ex\u00e4mple.org/",
+        "https://a.example\\b/",
+    ],
+)
+def test_a_links_hint_is_its_host_as_urlsplit_reads_it(url: str) -> None:
+    """Plain hosts take a short cut; any host gives what `urlsplit` gives, without 'www.'."""
+    link = Material(title="x", url=url, kind=MaterialKind.OTHER, link=True)
+    host = (urlsplit(url).hostname or "").removeprefix("www.")
+    assert [v.hint for v in material_views([link])] == [host]
 
 
 def test_repeated_labels_are_numbered() -> None:

@@ -8,6 +8,7 @@ import re
 import shutil
 import sys
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from indico_sync.site.build import build
 from indico_sync.site.cache import load_manifest
 from indico_sync.site.calendar import render_meetings_calendar
 from indico_sync.site.liquid import include_marker
+from indico_sync.site.meeting_pages import page_keys
 from indico_sync.site.pages import Page
 from indico_sync.site.render import render_site
 from indico_sync.site.sources import load_templates
@@ -133,6 +135,24 @@ def test_a_page_shows_the_whole_meeting() -> None:
         in html
     )
     assert "/wg-site/assets/localtime.js" in html  # the reader's own time, as on Home
+
+
+def test_the_page_links_materials_exactly_as_home_does() -> None:
+    """meeting.html and partials/meetings.html each write the links out (for speed): the
+    same talk gives the same list on both, and the same material the same link."""
+    m = full_meeting()
+    files = render([m])
+    page, home = page_of(files, m), files["index.html"].decode()
+    lists = re.findall(r'<ul class="materials">.*?</ul>', page)
+    talk, materials = lists  # the talk's (minutes, slides, recording), the meeting's
+    assert talk.count("<li>") == 3 and materials.count("<li>") == 1
+    assert talk in home  # the talk's list under the meeting on Home
+    minutes = re.findall(r'<a href="[^"]*#minutes".*?</a>', home)  # Home: to the page
+    recording = materials.removeprefix('<ul class="materials">').removesuffix("</ul>")
+    assert f'<ul class="materials"><li>{minutes[0]}</li>{recording}</ul>' in home
+    note = "https://indico.example/event/1/note/"
+    here = minutes[0].replace("/wg-site/meetings/indico-example-1/#minutes", note)
+    assert len(minutes) == 1 and f"<p>{here} on Indico</p>" in page  # the page: to Indico
 
 
 def test_json_ld_is_a_schema_org_event() -> None:
@@ -248,6 +268,51 @@ def test_the_one_meeting_calendar_and_the_sitemap() -> None:
 
 
 # --- the rebuild --------------------------------------------------------------------------
+
+
+def test_a_page_key_changes_with_every_field_of_its_meeting_and_its_neighbours_links() -> None:
+    """Every Meeting field (a new one too: the test lists them all) changes the page's key,
+    and so do the title, date and zone of the meetings before and after it; nothing else."""
+    start = datetime(2026, 12, 4, 15, tzinfo=ZURICH)
+    first, middle, last, far = (
+        replace(
+            full_meeting(event),
+            start=start + timedelta(days=event),
+            end=start + timedelta(days=event, hours=2),
+        )
+        for event in (1, 2, 3, 4)
+    )
+    changes: dict[str, Any] = {
+        "source": "https://indico.example/category/2", "id": "2b",
+        "url": "https://indico.example/event/2/?x", "title": "Renamed",
+        "start": middle.start - timedelta(minutes=1), "end": middle.end + timedelta(minutes=1),
+        "timezone": "UTC", "category": "Elsewhere", "category_id": 7, "type": MeetingType.ZOOM,
+        "status": Status.CANCELLED, "label": "Off", "label_message": "Room closed",
+        "location": "Bldg 40", "description": "<p>More</p>", "protected": True,
+        "talks": (), "materials": (SLIDES,), "minutes": None,
+    }  # fmt: skip
+    assert set(changes) == set(Meeting.__dataclass_fields__)
+    keys = page_keys([first, middle, last, far], salt="s")
+    assert page_keys([first, middle, last, far], salt="s") == keys  # the same input, same keys
+    assert (
+        page_keys([first, middle, last, far], salt="t")[middle.page_slug] != keys[middle.page_slug]
+    )
+    for name, value in changes.items():
+        moved = replace(middle, **{name: value})  # a new id is a new slug: a new page
+        changed = page_keys([first, moved, last, far], salt="s")
+        assert changed[moved.page_slug] != keys[middle.page_slug], name
+        assert changed[far.page_slug] == keys[far.page_slug], name  # not a neighbour
+    shown: tuple[tuple[str, Any], ...] = (
+        ("title", "Renamed"),
+        ("timezone", "UTC"),
+        ("start", start),
+    )
+    for name, value in shown:
+        changed = page_keys([replace(first, **{name: value}), middle, last, far], salt="s")
+        assert changed[middle.page_slug] != keys[middle.page_slug], name
+        assert changed[last.page_slug] == keys[last.page_slug], name  # two meetings away
+    renumbered = page_keys([first, middle, replace(last, id="3b"), far], salt="s")
+    assert renumbered[middle.page_slug] != keys[middle.page_slug]  # the link to it changed
 
 
 def files_of(folder: Path) -> dict[str, bytes]:

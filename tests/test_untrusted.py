@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import random
+import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -58,6 +61,66 @@ def test_first_alias_names_the_line() -> None:
 def test_only_http_urls_with_a_host_are_web_urls(url: str, web: bool) -> None:
     """What may become a link: http(s) with a host, nothing else."""
     assert is_web_url(url) is web
+
+
+def _web_url_by_urlsplit(url: str) -> bool:
+    """`is_web_url` as it was before its fast path: every URL through `urlsplit`."""
+    if not url.isprintable() or any(c.isspace() for c in url):
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+def test_the_space_is_the_only_printable_white_space() -> None:
+    """`is_web_url` looks for " " only, after `isprintable`: no other white space is printable."""
+    spaces = [c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()]
+    assert [c for c in spaces if c.isprintable()] == [" "]
+
+
+_PIECES = (
+    "http", "https", "HTTPS", "ftp", "javascript", ":", "//", "/", "///", "?", "#", "@", "[",
+    "]", "::1", ":80", ":x", "\\", ".", "-", "_", "%20", " ", "\t", "\n", "\x00", "\u00a0",
+    "\u2028", "\uff0e", "é", "a", "Z9", "indico.cern.ch", "www.", "user:pw@",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://indico.cern.ch",
+        "https://indico.cern.ch?x",
+        "https://indico.cern.ch#x",
+        "https://-/",
+        "https://./",
+        "https://a_b.example/",
+        "https://a\\b/",
+        "https://host:443/",
+        "https://user@host/",
+        "https://[::1]/",
+        "https://é.example/",
+        "https://a.example/ b",
+        "https://a.example/\u00a0",
+        "https://a.example/\u3000",
+        "http:/a.example/",
+        "https:///a.example/",
+        "httpx://a.example/",
+    ],
+)
+def test_web_url_edge_cases_agree_with_urlsplit(url: str) -> None:
+    """Hosts with ports, users, brackets, odd characters: the same answer as `urlsplit` gives."""
+    assert is_web_url(url) is _web_url_by_urlsplit(url)
+
+
+def test_web_urls_agree_with_urlsplit_on_random_urls() -> None:
+    """Thousands of URLs stuck together from awkward pieces: the fast path never disagrees."""
+    rng = random.Random(20261202)
+    urls = ["".join(rng.choices(_PIECES, k=rng.randint(1, 8))) for _ in range(20_000)]
+    urls += [f"https://{tail}" for tail in urls[:5000]]
+    assert {u for u in urls if is_web_url(u) is not _web_url_by_urlsplit(u)} == set()
+    assert 100 < sum(map(is_web_url, urls)) < len(urls)  # both answers are well represented
 
 
 @pytest.mark.parametrize(

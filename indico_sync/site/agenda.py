@@ -65,6 +65,7 @@ class MeetingRow:
     talks: tuple[TalkRow, ...]
     materials: tuple[MaterialView, ...]  # the event's own, not its talks'
     minutes: MaterialView | None  # a link to the minutes on the meeting page, if any
+    links: tuple[MaterialView, ...]  # what Home lists: the minutes, then the materials
     description: Markup  # sanitised; only shown when there are no talks
     type: str
     location: str
@@ -109,10 +110,37 @@ def build_row(
 ) -> MeetingRow:
     """Display strings for one meeting, in `zone` or else the event's own zone."""
     page_url = f"{baseurl}/{meeting.page_path}"
+    talks = [
+        TalkRow(
+            title=talk.title,
+            speakers=talk.speakers,
+            materials=links(talk_minutes(talk, page_url=page_url), material_views(talk.materials)),
+        )
+        for talk in meeting.talks
+    ]
+    materials = tuple(material_views(meeting.materials))
+    return assemble_row(
+        meeting, zone=zone, is_next=is_next, page_url=page_url, talks=talks, materials=materials
+    )
+
+
+def assemble_row(
+    meeting: Meeting,
+    *,
+    zone: ZoneInfo | None,
+    is_next: bool,
+    page_url: str,
+    talks: Sequence[TalkRow],
+    materials: tuple[MaterialView, ...],
+) -> MeetingRow:
+    """`build_row` from the parts a meeting page has made already (its talks' and the
+    meeting's material links), so that they are not made twice."""
     tz = zone or meeting.zone
     start = meeting.start.astimezone(tz)
     end = max(meeting.end.astimezone(tz), start)
     label = meeting.label or meeting.status.value.capitalize()
+    # The minutes' text is on the meeting page; Home links to it there.
+    minutes = minutes_view(meeting.minutes, title=meeting.title, url=page_url + "#minutes")
     return MeetingRow(
         url=meeting.url if meeting.url.startswith(("https://", "http://")) else "",
         title=meeting.title,
@@ -121,10 +149,10 @@ def build_row(
         time=format_time(start),
         iso=start.isoformat(timespec="minutes"),
         page_url=page_url,
-        talks=tuple(_talk_row(talk, page_url=page_url) for talk in meeting.talks),
-        materials=tuple(material_views(meeting.materials)),
-        # The minutes' text is on the meeting page; Home links to it there.
-        minutes=minutes_view(meeting.minutes, title=meeting.title, url=page_url + "#minutes"),
+        talks=tuple(talks),
+        materials=materials,
+        minutes=minutes,
+        links=links(minutes, materials),
         # A protected event reaches this point without its description unless the
         # config says `indico.protected: full` (see meetings.protect_meetings).
         description=sanitise(meeting.description) if not meeting.talks else Markup(),
@@ -137,16 +165,17 @@ def build_row(
     )
 
 
-def _talk_row(talk: Talk, *, page_url: str) -> TalkRow:
-    """A talk's links: its minutes (its note on Indico, else the meeting page's minutes)
-    first, then its materials."""
+def talk_minutes(talk: Talk, *, page_url: str) -> MaterialView | None:
+    """A talk's minutes link: its note on Indico, else the meeting page's minutes."""
     note = talk.minutes.url if talk.minutes and is_web_url(talk.minutes.url) else ""
-    minutes = minutes_view(talk.minutes, title=talk.title, url=note or page_url + "#minutes")
-    return TalkRow(
-        title=talk.title,
-        speakers=talk.speakers,
-        materials=(*([minutes] if minutes else []), *material_views(talk.materials)),
-    )
+    return minutes_view(talk.minutes, title=talk.title, url=note or page_url + "#minutes")
+
+
+def links(
+    minutes: MaterialView | None, materials: Sequence[MaterialView]
+) -> tuple[MaterialView, ...]:
+    """A list of links as the pages show it: the minutes, if any, first."""
+    return (minutes, *materials) if minutes else tuple(materials)
 
 
 def format_day(moment: datetime) -> str:
@@ -170,7 +199,8 @@ def format_days(start: datetime, end: datetime) -> str:
 def format_time(moment: datetime) -> str:
     """'15:00 (CEST)': the abbreviation the tz database gives for that very date."""
     name = moment.tzname() or ""
-    return f"{moment:%H:%M} ({'UTC' + name if name[:1] in '+-' else name})"
+    # hour and minute by hand: strftime on an aware datetime costs 7 times as much
+    return f"{moment.hour:02}:{moment.minute:02} ({'UTC' + name if name[:1] in '+-' else name})"
 
 
 def zone_note(zone: ZoneInfo | None, now: datetime) -> str:

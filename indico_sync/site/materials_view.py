@@ -57,6 +57,10 @@ _EXTENSIONS = {
 }
 _FAMILIES = {"video": "Video", "audio": "Audio", "image": "Image"}
 _UNITS = ("kB", "MB", "GB", "TB")
+_SHORT_EXTENSION = re.compile(r"[a-z0-9]{1,5}")
+# `http(s)://host/...` with a plain host (no user, port or brackets): its host without
+# `urlsplit`, which gives the same (the tests check).
+_PLAIN_HOST = re.compile(r"https?://([A-Za-z0-9.-]+)(?:[/?#]|\Z)", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -74,17 +78,19 @@ def material_views(materials: Iterable[Material]) -> list[MaterialView]:
     """The materials worth a link, in their order; a label that repeats gets a number
     ("Slides 1", "Slides 2") so that the links can be told apart by sight too."""
     views = [_view(m) for m in materials if is_web_url(m.url)]
+    if len({v.label for v in views}) == len(views):  # no label repeats (the usual case)
+        return views
     counts = Counter(v.label for v in views)
     seen: Counter[str] = Counter()
     numbered = []
     for view in views:
-        seen[view.label] += 1
-        label = f"{view.label} {seen[view.label]}" if counts[view.label] > 1 else view.label
-        numbered.append(
-            MaterialView(
+        if counts[view.label] > 1:
+            seen[view.label] += 1
+            label = f"{view.label} {seen[view.label]}"
+            view = MaterialView(
                 label=label, title=view.title, url=view.url, hint=view.hint, folder=view.folder
             )
-        )
+        numbered.append(view)
     return numbered
 
 
@@ -111,7 +117,7 @@ def file_type(material: Material) -> str:
     family = _FAMILIES.get(content_type.split("/")[0])
     if family:
         return family
-    return extension.upper() if re.fullmatch(r"[a-z0-9]{1,5}", extension) else ""
+    return extension.upper() if _SHORT_EXTENSION.fullmatch(extension) else ""
 
 
 def human_size(size: int) -> str:
@@ -135,7 +141,7 @@ def _view(material: Material) -> MaterialView:
     else:
         kind = file_type(material)
         size = human_size(material.size) if material.size is not None and material.size >= 0 else ""
-        hint = ", ".join(part for part in (kind, size) if part)
+        hint = f"{kind}, {size}" if kind and size else kind or size
         fallback = "File"
     label = LABELS.get(material.kind) or kind or fallback
     title = material.title.strip() or material.filename or label
@@ -146,6 +152,9 @@ def _view(material: Material) -> MaterialView:
 
 def _host(url: str) -> str:
     """The link's host as people write it: lower-case, without 'www.' or a port."""
+    plain = _PLAIN_HOST.match(url)
+    if plain:
+        return plain[1].lower().removeprefix("www.")
     try:
         host = urlsplit(url).hostname or ""
     except ValueError:  # a malformed IPv6 literal or port

@@ -23,12 +23,15 @@ from indico_sync.meetings import Meeting, Talk, sort_meetings
 from indico_sync.site.agenda import (
     MaterialView,
     MeetingRow,
-    build_row,
+    TalkRow,
+    assemble_row,
     format_day,
     format_time,
+    links,
     material_views,
     minutes_view,
     sanitise,
+    talk_minutes,
 )
 from indico_sync.site.calendar import render_calendar
 from indico_sync.site.pages import Page
@@ -41,7 +44,6 @@ from indico_sync.site.render import (
     render_template,
 )
 from indico_sync.site.structured import json_ld
-from indico_sync.untrusted import is_web_url
 
 ICS = "meeting.ics"
 
@@ -64,6 +66,7 @@ class TalkView:
     duration: str  # "20 min", "1 h 30 min", or ""
     materials: tuple[MaterialView, ...]
     minutes: MaterialView | None  # its note on Indico, else the page's minutes section
+    links: tuple[MaterialView, ...]  # the minutes, then the materials: what the page lists
     minutes_html: Markup  # shown in the page's minutes section
 
 
@@ -83,26 +86,25 @@ class MeetingView:
     next: Neighbour | None
 
 
-def page_path(meeting: Meeting) -> str:
-    return f"{meeting.page_path}index.html"
-
-
-def ics_path(meeting: Meeting) -> str:
-    return f"{meeting.page_path}{ICS}"
-
-
 def page_keys(meetings: Sequence[Meeting], *, salt: str) -> dict[str, str]:
-    """Each meeting page's key, by slug: a hash of all its bytes depend on.
+    """Each meeting page's key, by slug: a hash of all its bytes depend on: every field of
+    its meeting, and what it shows of the meetings before and after it.
 
     `salt` stands for the templates, the code and the config (`build.py` makes it).
     """
+    ordered = sort_meetings(meetings)
+    slugs = [m.page_slug for m in ordered]
+    none = repr(None).encode()  # no neighbour, at either end
+    shown = zip(ordered, slugs, strict=True)
+    links = [none, *(repr((m.title, s, m.start, m.timezone)).encode() for m, s in shown), none]
+    salted = hashlib.blake2b(salt.encode(), digest_size=16)
     keys = {}
-    for meeting, before, after in _with_neighbours(meetings):
-        digest = hashlib.blake2b(salt.encode(), digest_size=16)
+    for index, meeting in enumerate(ordered):
+        digest = salted.copy()
         digest.update(repr(meeting).encode())
-        for other in (before, after):
-            digest.update(repr(other and (other.title, other.page_slug, other.start)).encode())
-        keys[meeting.page_slug] = digest.hexdigest()
+        digest.update(links[index])  # the one before (links[0] is None)
+        digest.update(links[index + 2])  # the one after
+        keys[slugs[index]] = digest.hexdigest()
     return keys
 
 
@@ -114,33 +116,15 @@ def render_meeting_pages(
     page: PageView,
     env: Environment,
     reuse: Mapping[str, Sequence[bytes]],
-    only: Collection[str] | None = None,
 ) -> Iterator[tuple[Meeting, str, bytes]]:
-    """(meeting, path, bytes) of every page and `.ics` (of the slugs in `only`, if given);
-    `reuse` has the bytes (page, ics) by slug of pages made elsewhere: the previous
-    build's whose key did not change, the second core's."""
-    base = f"{config.baseurl}/"
-    root = f"{config.url}{base}" if config.url else ""
-    for meeting, before, after in _with_neighbours(meetings):
-        slug = meeting.page_slug
-        if only is not None and slug not in only:
-            continue
-        if slug in reuse:
-            html, ics = reuse[slug]
-        else:
-            url = f"{root or base}{meeting.page_path}"
-            view = build_view(meeting, before, after, config=config, base=base, url=url)
-            layout = _page(page, meeting, url, site=site.title)
-            html = render_template(env, "meeting.html", site=site, page=layout, meeting=view)
-            ics = render_calendar(  # in UTC: no VTIMEZONE to build, one cached header
-                [replace(meeting, timezone="UTC")],
-                name=config.title,
-                description=config.description,
-                site_url=f"{config.url}{config.baseurl}/",
-                pages=root,
-            )
-        yield meeting, page_path(meeting), html
-        yield meeting, ics_path(meeting), ics
+    """(meeting, path, bytes) of every page and `.ics`; `reuse` has the bytes (page, ics)
+    by slug of pages made elsewhere: the previous build's whose key did not change, the
+    second core's."""
+    for meeting, _, path, html, ics in _render(
+        config=config, meetings=meetings, site=site, page=page, env=env, reuse=reuse
+    ):
+        yield meeting, f"{path}index.html", html
+        yield meeting, f"{path}{ICS}", ics
 
 
 def meeting_pages_only(
@@ -151,17 +135,57 @@ def meeting_pages_only(
     `render_site` makes them, one at a time."""
     missing = replace(build_page_view(NOT_FOUND, config=config, meetings=""), canonical="")
     site = build_site_view(config, pages)
-    yield from render_meeting_pages(
+    for meeting, _, path, html, ics in _render(
         config=config, meetings=meetings, site=site, page=missing, env=env, reuse={}, only=slugs
-    )
+    ):
+        yield meeting, f"{path}index.html", html
+        yield meeting, f"{path}{ICS}", ics
 
 
-def _page(page: PageView, meeting: Meeting, url: str, *, site: str) -> PageView:
+def _render(
+    *,
+    config: Config,
+    meetings: Sequence[Meeting],
+    site: SiteView,
+    page: PageView,
+    env: Environment,
+    reuse: Mapping[str, Sequence[bytes]],
+    only: Collection[str] | None = None,
+) -> Iterator[tuple[Meeting, str, str, bytes, bytes]]:
+    """(meeting, slug, folder, page, ics) of every meeting (in `only`, if given)."""
+    base = f"{config.baseurl}/"
+    root = f"{config.url}{base}" if config.url else ""
+    ordered = sort_meetings(meetings)
+    paths = [m.page_path for m in ordered]  # each once: the neighbours link to them too
+    for index, meeting in enumerate(ordered):
+        path = paths[index]
+        slug = meeting.page_slug
+        if only is not None and slug not in only:
+            continue
+        if slug in reuse:
+            html, ics = reuse[slug]
+        else:
+            url = f"{root or base}{path}"
+            before = _neighbour(ordered, paths, index - 1, base=base, config=config)
+            after = _neighbour(ordered, paths, index + 1, base=base, config=config)
+            view = build_view(meeting, before, after, config=config, base=base, path=path, url=url)
+            layout = _page(page, meeting, path=path, url=url, site=site.title)
+            html = render_template(env, "meeting.html", site=site, page=layout, meeting=view)
+            ics = render_calendar(  # in UTC: no VTIMEZONE to build, one cached header
+                [replace(meeting, timezone="UTC")],
+                name=config.title,
+                description=config.description,
+                site_url=f"{config.url}{config.baseurl}/",
+                pages=root,
+            )
+        yield meeting, slug, path, html, ics
+
+
+def _page(page: PageView, meeting: Meeting, *, path: str, url: str, site: str) -> PageView:
     """The layout's `page` for this meeting: its title, path and canonical URL."""
-    path = f"/{meeting.page_path}"
     return replace(
         page,
-        url=path,
+        url=f"/{path}",
         href=url,
         title=meeting.title,
         head_title=f"{meeting.title} | {site}",
@@ -171,66 +195,71 @@ def _page(page: PageView, meeting: Meeting, url: str, *, site: str) -> PageView:
 
 def build_view(
     meeting: Meeting,
-    before: Meeting | None,
-    after: Meeting | None,
+    before: Neighbour | None,
+    after: Neighbour | None,
     *,
     config: Config,
     base: str,
+    path: str,
     url: str,
 ) -> MeetingView:
+    """What the page shows; `path` is `meeting.page_path`, `url` the page's own URL."""
     zone = config.timezone or meeting.zone
     minutes = meeting.minutes
-    talks = tuple(
-        _talk(talk, zone=zone, page=f"{base}{meeting.page_path}") for talk in meeting.talks
-    )
+    page_url = f"{base}{path}"
+    talks = tuple(_talk(talk, zone=zone, page_url=page_url) for talk in meeting.talks)
+    materials = tuple(material_views(meeting.materials))
+    rows = [TalkRow(title=t.title, speakers=t.talk.speakers, materials=t.links) for t in talks]
     return MeetingView(
-        row=build_row(meeting, zone=config.timezone, is_next=False),
+        row=assemble_row(
+            meeting,
+            zone=config.timezone,
+            is_next=False,
+            page_url=page_url,
+            talks=rows,
+            materials=materials,
+        ),
         talks=talks,
-        materials=tuple(material_views(meeting.materials)),
+        materials=materials,
         minutes=minutes_view(minutes, title=meeting.title, url=minutes.url if minutes else ""),
         minutes_html=sanitise(minutes.html) if minutes else Markup(),
         has_minutes=bool(minutes and minutes.html.strip()) or any(t.minutes_html for t in talks),
-        ics=f"{base}{meeting.page_path}{ICS}",
+        ics=f"{page_url}{ICS}",
         json_ld=json_ld(meeting, config=config, url=url),
-        previous=_neighbour(before, base=base, config=config),
-        next=_neighbour(after, base=base, config=config),
+        previous=before,
+        next=after,
     )
 
 
-def _talk(talk: Talk, *, zone: ZoneInfo, page: str) -> TalkView:
+def _talk(talk: Talk, *, zone: ZoneInfo, page_url: str) -> TalkView:
     start = talk.start.astimezone(zone) if talk.start else None
-    note = talk.minutes.url if talk.minutes and is_web_url(talk.minutes.url) else ""
     minutes = 0
     if talk.start and talk.end and talk.end > talk.start:
         minutes = int((talk.end - talk.start).total_seconds() // 60)
     hours, rest = divmod(minutes, 60)
     duration = f"{hours} h {rest} min" if hours and rest else f"{hours} h" if hours else ""
     duration = duration or (f"{rest} min" if rest else "")
+    materials = tuple(material_views(talk.materials))
+    note = talk_minutes(talk, page_url=page_url)
     return TalkView(
         title=talk.title,
         talk=talk,
         time=format_time(start) if start else "",
         iso=start.isoformat(timespec="minutes") if start else "",
         duration=duration,
-        materials=tuple(material_views(talk.materials)),
-        minutes=minutes_view(talk.minutes, title=talk.title, url=note or f"{page}#minutes"),
+        materials=materials,
+        minutes=note,
+        links=links(note, materials),
         minutes_html=sanitise(talk.minutes.html) if talk.minutes else Markup(),
     )
 
 
-def _neighbour(meeting: Meeting | None, *, base: str, config: Config) -> Neighbour | None:
-    if meeting is None:
+def _neighbour(
+    ordered: Sequence[Meeting], paths: Sequence[str], index: int, *, base: str, config: Config
+) -> Neighbour | None:
+    """The meeting at `index` of the chronological list, if there is one, as a link."""
+    if not 0 <= index < len(ordered):
         return None
+    meeting = ordered[index]
     day = format_day(meeting.start.astimezone(config.timezone or meeting.zone))
-    return Neighbour(title=meeting.title, href=f"{base}{meeting.page_path}", date=day)
-
-
-def _with_neighbours(
-    meetings: Sequence[Meeting],
-) -> Iterator[tuple[Meeting, Meeting | None, Meeting | None]]:
-    """Each meeting with the one before and after it, in chronological order."""
-    ordered = sort_meetings(meetings)
-    for index, meeting in enumerate(ordered):
-        before = ordered[index - 1] if index else None
-        after = ordered[index + 1] if index + 1 < len(ordered) else None
-        yield meeting, before, after
+    return Neighbour(title=meeting.title, href=f"{base}{paths[index]}", date=day)
