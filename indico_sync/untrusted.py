@@ -160,8 +160,11 @@ def load_regular(path: Path, *, limit: int = MAX_FILE_BYTES) -> bytes:
     """
     _check_regular(os.lstat(path), limit)
     with os.fdopen(os.open(path, _OPEN_FLAGS), "rb") as file:
-        _check_regular(os.fstat(file.fileno()), limit)
-        data = file.read(limit + 1)
+        info = os.fstat(file.fileno())
+        _check_regular(info, limit)
+        data = file.read(info.st_size + 1)  # not `limit`: read() allocates what it is asked
+        if len(data) > info.st_size:  # it grew since
+            data += file.read(limit + 1 - len(data))
     if len(data) > limit:
         raise ValueError(f"grew over {limit // 2**20} MB while read; the limit is that size")
     return data

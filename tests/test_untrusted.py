@@ -177,3 +177,12 @@ def test_load_regular_refuses_a_file_over_the_limit(tmp_path: Path) -> None:
 def test_counts_are_pluralised() -> None:
     """'1 meeting', never '1 meetings'; zero and many take the plural."""
     assert [plural(n, "meeting") for n in (0, 1, 2)] == ["0 meetings", "1 meeting", "2 meetings"]
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").is_file(), reason="needs Linux's /proc")
+def test_load_regular_reads_past_a_size_that_was_too_small() -> None:
+    """A file longer than its size said (one that grew; /proc says 0) is read whole,
+    up to the limit, and over the limit is refused."""
+    assert b"Name:" in load_regular(Path("/proc/self/status"), limit=2**20)
+    with pytest.raises(ValueError, match="grew over"):
+        load_regular(Path("/proc/self/status"), limit=10)
