@@ -7,6 +7,7 @@ Records only; normalising Indico's JSON into them is `sync/normalise.py`, the co
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -134,8 +135,7 @@ class Meeting:
         """The meeting page's folder under `meetings/`: the Indico host and the event id,
         e.g. `indico-cern-ch-1500003`. Stable when the title or date changes in Indico,
         unique across sources (event ids are unique per Indico server)."""
-        host = urlsplit(self.url).netloc.lower() or "indico"
-        return re.sub(r"[^a-z0-9]+", "-", f"{host}-{self.id}".lower()).strip("-")
+        return _slug(self.url, self.id)
 
     @property
     def page_path(self) -> str:
@@ -156,6 +156,13 @@ class Override:
     hidden: bool = False
     title: str | None = None
     materials: bool = True  # False: the event's materials and minutes are not published
+
+
+@functools.lru_cache(maxsize=2**16)
+def _slug(url: str, event_id: str) -> str:
+    """`Meeting.page_slug`, made once per meeting: a build asks for it five times each."""
+    host = urlsplit(url).netloc.lower() or "indico"
+    return re.sub(r"[^a-z0-9]+", "-", f"{host}-{event_id}".lower()).strip("-")
 
 
 def sort_meetings(meetings: Iterable[Meeting]) -> list[Meeting]:
