@@ -83,6 +83,17 @@ def test_header_names_the_calendar_and_refresh_interval() -> None:
     assert b"REFRESH-INTERVAL;VALUE=DURATION:PT6H\r\n" in render([meeting()])
 
 
+def test_a_description_over_several_lines_is_one_line_in_the_header() -> None:
+    """`description: >` in _config.yml ends in a newline; icalendar failed on it with an
+    AssertionError (NAME and X-WR-* are written unescaped), and so did the build."""
+    ical = render_calendar(
+        [meeting()], name="WG\ncalendar", description="Line one\nline two.\n", site_url=""
+    )
+    calendar = Calendar.from_ical(ical)
+    assert calendar["X-WR-CALDESC"] == "Line one line two."
+    assert calendar["X-WR-CALNAME"] == "WG calendar"
+
+
 def test_one_event_per_meeting_including_two_on_the_same_day() -> None:
     """Two meetings on the same day are both present, with different UIDs."""
     morning = meeting("1", start=datetime(2024, 7, 2, 9, tzinfo=ZURICH))

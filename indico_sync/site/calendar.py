@@ -30,7 +30,7 @@ from icalendar.timezone.tzid import tzid_from_tzinfo
 
 from indico_sync import __version__
 from indico_sync.meetings import Meeting, Status, sort_meetings
-from indico_sync.untrusted import is_web_url
+from indico_sync.untrusted import is_web_url, one_line
 
 if TYPE_CHECKING:
     from indico_sync.config import Config
@@ -88,7 +88,9 @@ def calendar_head(
     name: str, description: str, site_url: str, spans: tuple[tuple[str, tuple[date, date]], ...]
 ) -> bytes:
     """Everything before the first VEVENT; cached, since every one-meeting calendar of
-    a zone and year has the same."""
+    a zone and year has the same. The name and description as one line each (a YAML
+    `description: >` ends in a newline): icalendar writes NAME and X-WR-* unescaped."""
+    name, description = one_line(name), one_line(description)
     calendar = Calendar()
     calendar.add("prodid", f"-//indico_sync//{__version__}//EN")
     calendar.add("version", "2.0")
