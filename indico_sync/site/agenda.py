@@ -13,9 +13,10 @@ with plain data, while `render.py` assembles pages, feeds and files around it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import overload
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
@@ -28,6 +29,7 @@ __all__ = [
     "Agenda",
     "MaterialView",
     "MeetingRow",
+    "Rows",
     "TalkRow",
     "build_agenda",
     "material_views",
@@ -75,10 +77,33 @@ class MeetingRow:
     is_next: bool
 
 
+class Rows(Sequence[MeetingRow]):
+    """Meetings as rows, each row made when it is reached: a table is written row by row,
+    so at 10,000 meetings the rows (15 MB) are never all in memory at once."""
+
+    def __init__(self, meetings: Sequence[Meeting], make: Callable[[Meeting], MeetingRow]) -> None:
+        self.meetings, self.make = meetings, make
+
+    @overload
+    def __getitem__(self, index: int) -> MeetingRow: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[MeetingRow]: ...
+    def __getitem__(self, index: int | slice) -> MeetingRow | Sequence[MeetingRow]:
+        if isinstance(index, slice):
+            return tuple(map(self.make, self.meetings[index]))
+        return self.make(self.meetings[index])
+
+    def __len__(self) -> int:
+        return len(self.meetings)
+
+    def __iter__(self) -> Iterator[MeetingRow]:
+        return map(self.make, self.meetings)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Agenda:
-    upcoming: tuple[MeetingRow, ...]  # soonest first
-    past: tuple[MeetingRow, ...]  # newest first
+    upcoming: Sequence[MeetingRow]  # soonest first
+    past: Sequence[MeetingRow]  # newest first
     next: MeetingRow | None
     zone_note: str
 
@@ -91,16 +116,16 @@ def build_agenda(
     ordered = sort_meetings(meetings)
     upcoming = [m for m in ordered if max(m.start, m.end) > now]
     upcoming_keys = {id(m) for m in upcoming}
+    past = [m for m in reversed(ordered) if id(m) not in upcoming_keys]
     following = next((m for m in upcoming if m.status is Status.SCHEDULED), None)
-    rows = tuple(build_row(m, zone=zone, is_next=m is following, baseurl=baseurl) for m in upcoming)
+
+    def row(meeting: Meeting) -> MeetingRow:
+        return build_row(meeting, zone=zone, is_next=meeting is following, baseurl=baseurl)
+
     return Agenda(
-        upcoming=rows,
-        past=tuple(
-            build_row(m, zone=zone, is_next=False, baseurl=baseurl)
-            for m in reversed(ordered)
-            if id(m) not in upcoming_keys
-        ),
-        next=next((row for row in rows if row.is_next), None),
+        upcoming=Rows(upcoming, row),
+        past=Rows(past, row),
+        next=row(following) if following else None,
         zone_note=zone_note(zone, now),
     )
 
