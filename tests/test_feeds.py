@@ -174,3 +174,33 @@ def test_robots_cannot_be_given_extra_lines() -> None:
     data = render_robots("https://wg.example.org/sitemap.xml\nDisallow: /")
     assert data.count(b"\n") == 3
     assert b"\nDisallow" not in data
+
+
+def test_sitemap_text_is_what_elementtree_writes() -> None:
+    """The sitemap is written as text; ElementTree, which writes the feed, is the reference."""
+    import random
+    import xml.etree.ElementTree as ET
+    from datetime import date
+
+    def reference(urls: list[tuple[str, date | None]]) -> bytes:
+        urlset = ET.Element("urlset", {"xmlns": SM[1:-1]})
+        for url, lastmod in urls:
+            element = ET.SubElement(urlset, "url")
+            ET.SubElement(element, "loc").text = url
+            if lastmod is not None:
+                ET.SubElement(element, "lastmod").text = lastmod.strftime("%Y-%m-%d")
+        ET.indent(urlset, space="  ")
+        body = ET.tostring(urlset, encoding="unicode")
+        return f'<?xml version="1.0" encoding="UTF-8"?>\n{body}\n'.encode()
+
+    rng = random.Random(5)
+    alphabet = "ab/&<>\"'é€ ;?=#%-_."
+    for size in (0, 1, 2, 30):
+        urls = [
+            (
+                "https://wg.example.org/" + "".join(rng.choices(alphabet, k=rng.randint(0, 20))),
+                date(2026, rng.randint(1, 12), rng.randint(1, 28)) if rng.random() < 0.5 else None,
+            )
+            for _ in range(size)
+        ]
+        assert render_sitemap(urls) == reference(urls)
