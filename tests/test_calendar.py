@@ -30,7 +30,7 @@ from indico_sync.site.calendar import (
     render_meetings_calendar,
     write_event,
 )
-from indico_sync.untrusted import is_web_url
+from indico_sync.untrusted import is_web_url, one_line
 
 ZURICH = ZoneInfo("Europe/Zurich")
 CHICAGO = ZoneInfo("America/Chicago")
@@ -456,3 +456,35 @@ def test_a_big_calendar_is_held_in_memory_about_once() -> None:
         tracemalloc.stop()
     assert len(events(ical)) == 3000
     assert peak < 1.5 * len(ical), (peak, len(ical))
+
+
+def test_the_header_without_time_zones_is_what_icalendar_writes() -> None:
+    """The one-meeting calendars' header (no VTIMEZONE) is written by hand; icalendar's own
+    rendering of the same properties is the reference, for awkward names and long lines."""
+    from icalendar import vDuration
+
+    from indico_sync.site.calendar import REFRESH, calendar_head
+
+    def reference(name: str, description: str, site_url: str) -> bytes:
+        calendar = Calendar()
+        calendar.add("prodid", f"-//indico_sync//{__version__}//EN")
+        calendar.add("version", "2.0")
+        calendar.add("calscale", "GREGORIAN")
+        calendar.add("method", "PUBLISH")
+        calendar.add("name", name)
+        calendar.add("x-wr-calname", name)
+        calendar.add("description", description)
+        calendar.add("x-wr-caldesc", description)
+        calendar.add("url", site_url, parameters={"VALUE": "URI"})
+        calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", vDuration(REFRESH))
+        ical: bytes = calendar.to_ical()
+        return ical.removesuffix(b"END:VCALENDAR\r\n")
+
+    rng = random.Random(7)
+    alphabet = "ab ,;:\\\"'é€日本\t"
+    for _ in range(300):
+        name, description = ("".join(rng.choices(alphabet, k=rng.randint(0, 120))) for _ in "ab")
+        site_url = "https://wg.example.org/" + "".join(rng.choices("ab,;/é", k=rng.randint(0, 90)))
+        expected = reference(one_line(name), one_line(description), site_url)
+        assert calendar_head(name, description, site_url, ()) == expected, (name, description)
