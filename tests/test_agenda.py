@@ -213,16 +213,18 @@ def test_rows_link_to_the_meeting_page_with_materials_and_minutes() -> None:
     assert row.minutes is not None
     assert (row.minutes.label, row.minutes.url) == ("Minutes", row.page_url + "#minutes")
     assert [m.label for m in row.materials] == ["Slides"]
+    assert row.links == (row.minutes, *row.materials)  # what Home lists, the minutes first
     assert [(m.label, m.url) for m in row.talks[0].materials] == [
         ("Minutes", note.url),
         ("Slides", slides.url),
     ]
     assert row.talks[1].materials == ()
     bare = build_row(base, zone=None, is_next=False)
-    assert (bare.page_url, bare.materials, bare.minutes) == (
+    assert (bare.page_url, bare.materials, bare.minutes, bare.links) == (
         "/meetings/indico-example-7/",
         (),
         None,
+        (),
     )
 
 

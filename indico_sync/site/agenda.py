@@ -163,7 +163,7 @@ def assemble_row(
     tz = zone or meeting.zone
     start = meeting.start.astimezone(tz)
     end = max(meeting.end.astimezone(tz), start)
-    label = meeting.label or meeting.status.value.capitalize()
+    scheduled = meeting.status is Status.SCHEDULED
     # The minutes' text is on the meeting page; Home links to it there.
     minutes = minutes_view(meeting.minutes, title=meeting.title, url=page_url + "#minutes")
     return MeetingRow(
@@ -183,8 +183,8 @@ def assemble_row(
         description=sanitise(meeting.description) if not meeting.talks else Markup(),
         type=meeting.type.label if meeting.type else "—",
         location=_location(meeting),
-        status="" if meeting.status is Status.SCHEDULED else label,
-        status_message="" if meeting.status is Status.SCHEDULED else meeting.label_message,
+        status="" if scheduled else meeting.label or meeting.status.value.capitalize(),
+        status_message="" if scheduled else meeting.label_message,
         protected=meeting.protected,
         is_next=is_next,
     )

@@ -3,7 +3,7 @@
 
 Pure, like `render.py`: meetings, the site's values and a Jinja environment go in, files
 come out. Each page depends only on its meeting, its previous and next meeting (title,
-slug and date), the templates and the config, never on "now" or on the other meetings:
+slug, date and zone), the templates and the config, never on "now" or on the other meetings:
 `page_keys` hashes exactly that, so a rebuild can reuse the bytes of every page whose key
 did not change (`build.py` finds them in the previous output) and render only the rest.
 """
@@ -96,14 +96,14 @@ def page_keys(meetings: Sequence[Meeting], *, salt: str) -> dict[str, str]:
     slugs = [m.page_slug for m in ordered]
     none = repr(None).encode()  # no neighbour, at either end
     shown = zip(ordered, slugs, strict=True)
-    links = [none, *(repr((m.title, s, m.start, m.timezone)).encode() for m, s in shown), none]
+    seen = [none, *(repr((m.title, s, m.start, m.timezone)).encode() for m, s in shown), none]
     salted = hashlib.blake2b(salt.encode(), digest_size=16)
     keys = {}
     for index, meeting in enumerate(ordered):
         digest = salted.copy()
         digest.update(repr(meeting).encode())
-        digest.update(links[index])  # the one before (links[0] is None)
-        digest.update(links[index + 2])  # the one after
+        digest.update(seen[index])  # the one before (seen[0] is None)
+        digest.update(seen[index + 2])  # the one after
         keys[slugs[index]] = digest.hexdigest()
     return keys
 

@@ -22,6 +22,8 @@ _MODE = {
     MeetingType.IN_PERSON: "Offline",
     MeetingType.HYBRID: "Mixed",
 }
+# What json.dumps(ensure_ascii=False, separators=(",", ":")) builds on every call, made once.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _STATUS = {
     Status.SCHEDULED: "EventScheduled",
     Status.CANCELLED: "EventCancelled",
@@ -71,5 +73,5 @@ def _places(meeting: Meeting) -> list[dict[str, str]]:
 
 def script_json(data: object) -> str:
     """JSON with `<`, `>` and `&` as \\u escapes: nothing can close the script element."""
-    text = json.dumps(data, ensure_ascii=False, sort_keys=False, separators=(",", ":"))
+    text = _ENCODER.encode(data)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
