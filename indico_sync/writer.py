@@ -30,6 +30,7 @@ from indico_sync.site_files import Kept, Staged, keep, put, remove_detached, sam
 __all__ = [
     "MARKER",
     "Kept",
+    "Lines",
     "Stage",
     "Staged",
     "check_output_folder",
@@ -74,6 +75,29 @@ def write_text(path: Path, text: str, *, durable: bool = True) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+class Lines:
+    """A text file written line by line into a temporary sibling of `path`, which
+    `keep` renames over `path` (atomic) and `discard` deletes. Only for caches: no fsync."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        self.path, self.tmp = path, Path(tmp)
+        self.handle = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+
+    def write(self, line: str) -> None:
+        self.handle.write(line + "\n")
+
+    def keep(self) -> None:
+        self.handle.close()
+        self.tmp.chmod(0o666 & ~_umask())
+        self.tmp.replace(self.path)
+
+    def discard(self) -> None:
+        self.handle.close()
+        self.tmp.unlink(missing_ok=True)
 
 
 def safe_join(root: Path, relative: str) -> Path:

@@ -81,8 +81,14 @@ class Rows(Sequence[MeetingRow]):
     """Meetings as rows, each row made when it is reached: a table is written row by row,
     so at 10,000 meetings the rows (15 MB) are never all in memory at once."""
 
-    def __init__(self, meetings: Sequence[Meeting], make: Callable[[Meeting], MeetingRow]) -> None:
+    def __init__(
+        self,
+        meetings: Sequence[Meeting],
+        make: Callable[[Meeting], MeetingRow],
+        following: Meeting | None = None,
+    ) -> None:
         self.meetings, self.make = meetings, make
+        self.following = following  # the next meeting, whose row is marked
 
     @overload
     def __getitem__(self, index: int) -> MeetingRow: ...
@@ -123,7 +129,7 @@ def build_agenda(
         return build_row(meeting, zone=zone, is_next=meeting is following, baseurl=baseurl)
 
     return Agenda(
-        upcoming=Rows(upcoming, row),
+        upcoming=Rows(upcoming, row, following),
         past=Rows(past, row),
         next=row(following) if following else None,
         zone_note=zone_note(zone, now),

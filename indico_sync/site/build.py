@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import logging
 import pickle
 from collections.abc import Mapping, Sequence
@@ -26,20 +27,23 @@ from indico_sync.site.cache import (
     intact_state,
     is_fresh,
     load_manifest,
+    load_rows,
     manifest_path,
     now_span,
     render_manifest,
     reusable_pages,
+    rows_path,
     written_state,
 )
 from indico_sync.site.sources import load_assets, load_site_files, load_templates
 from indico_sync.site.worker import Background, Deferred
-from indico_sync.writer import Stage, check_output_folder, write_site, write_text
+from indico_sync.writer import Lines, Stage, check_output_folder, write_site, write_text
 
 if TYPE_CHECKING:
     from indico_sync.config import Config
     from indico_sync.meetings import Meeting
     from indico_sync.site.pages import Page, SourceFile
+    from indico_sync.site.render import RowCache
 
 # The rendering pipeline (Jinja, Markdown, icalendar, YAML) is imported where it is
 # used, not here: a rebuild with nothing to do then costs little more than start-up.
@@ -85,20 +89,22 @@ def build(
     known = previous.outputs if previous else ()
     check_output_folder(out, protect=protect, known=known)
     intact = intact_state(out, previous)
-    stage = Stage(out)
+    stage, rows = Stage(out), Lines(rows_path(out))
     try:
         files, result, span = _in_memory(
             source, templates=templates, now=now, out=out, old=previous, stage=stage,
-            intact=intact is not None,
+            intact=intact is not None, rows=rows,
         )  # fmt: skip
         written = write_site(
             out, files, stage=stage, previous=intact, protect=protect, known=known, detach=detach
         )
     except BaseException:
         stage.remove()
+        rows.discard()
         raise
     log.debug("wrote %d files to %s", result.files, out)
     _write_manifest(out, print_=print_, span=span, result=result, written=written)
+    rows.keep()
     return result
 
 
@@ -126,6 +132,7 @@ def _in_memory(
     old: Manifest | None = None,
     stage: Stage | None = None,
     intact: bool = False,
+    rows: Lines | None = None,
 ) -> tuple[dict[str, bytes], BuildResult, tuple[float, float]]:
     """The whole site, and what it holds: in memory, except the meeting pages when
     `stage` is given (written there as they are made, by both processes: `Staged`).
@@ -146,7 +153,7 @@ def _in_memory(
     sources = (*site_files.pages, *site_files.posts)
     split = len(sources) // 2 if len(sources) >= SPLIT_PAGES else len(sources)
     markdown = _markdown_keys(sources, config)
-    old_html = old.converted if old else {}
+    old_html = old.converted if old and intact else {}  # only beside an untouched output
     converted = {name: old_html[key] for name, key in markdown.items() if key in old_html}
     if len(converted) == len(sources):
         split = len(sources)  # nothing to convert: not worth a child
@@ -191,6 +198,7 @@ def _in_memory(
             updated=snapshot.updated,
             reuse=made,
             stage=stage,
+            rows=_row_cache(keys, out, rows, reuse=intact),
         )
     finally:
         for each in helpers:
@@ -205,6 +213,20 @@ def _in_memory(
         converted={markdown[names[page.source]]: page.html for page in pages},
     )
     return files, result, now_span(meetings, now)
+
+
+def _row_cache(
+    keys: Mapping[str, str], out: Path | None, rows: Lines | None, *, reuse: bool
+) -> RowCache | None:
+    """Home's rows: those of the last build (beside an untouched output), and `rows` to
+    keep this build's in."""
+    from indico_sync.site.render import RowCache
+
+    if out is None or rows is None:
+        return None
+    return RowCache(keys, load_rows(out) if reuse else {}, lambda key, html: rows.write(
+        json.dumps([key, html], ensure_ascii=False)
+    ))  # fmt: skip
 
 
 def _reuse(

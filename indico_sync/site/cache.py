@@ -46,6 +46,24 @@ def manifest_path(out: Path) -> Path:
     return out.absolute().parent / f".{out.absolute().name}.manifest.json"
 
 
+def rows_path(out: Path) -> Path:
+    """Home's rows as the last build made them (`render.RowCache`): JSON lines [key, html]."""
+    return out.absolute().parent / f".{out.absolute().name}.rows"
+
+
+def load_rows(out: Path) -> dict[str, str]:
+    """The last build's rows by key; none when the file is missing or damaged."""
+    rows: dict[str, str] = {}
+    try:
+        for line in load_regular(rows_path(out)).decode().splitlines():
+            key, html = json.loads(line)
+            if isinstance(key, str) and isinstance(html, str):
+                rows[key] = html
+    except (OSError, ValueError, TypeError):
+        return {}
+    return rows
+
+
 def fingerprint(folders: Iterable[Path], *, skip: Path | None) -> str:
     """A hash of every input file's path and bytes (and of the package's own code)."""
     digest = hashlib.blake2b(digest_size=20)

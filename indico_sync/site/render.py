@@ -25,7 +25,14 @@ from markupsafe import Markup, escape
 from indico_sync.config import Config
 from indico_sync.errors import ContentError, RenderError
 from indico_sync.meetings import Meeting
-from indico_sync.site.agenda import Agenda, build_agenda, format_day, format_time
+from indico_sync.site.agenda import (
+    Agenda,
+    MeetingRow,
+    Rows,
+    build_agenda,
+    format_day,
+    format_time,
+)
 from indico_sync.site.feeds import build_feeds
 from indico_sync.site.links import excerpt, url_to_path
 from indico_sync.site.liquid import include_marker
@@ -97,6 +104,7 @@ def render_site(
     updated: datetime | None = None,
     reuse: Mapping[str, Sequence[bytes]] | None = None,
     stage: Stage | None = None,
+    rows: RowCache | None = None,
 ) -> dict[str, bytes]:
     """Every output file: one HTML file per page and post, 404, feeds, assets, static.
 
@@ -107,12 +115,12 @@ def render_site(
     meeting pages (and .ics) kept from the previous build, by slug (`meeting_pages`).
     `stage`: the meeting pages made here go there as soon as they are made, and a page
     with the meetings tables is written there piece by piece (never whole in memory); the
-    result holds `Staged` in their place.
+    result holds `Staged` in their place. `rows`: Home's rows kept from the last build.
     """
     from indico_sync.site.meeting_pages import render_meeting_pages
 
     site = build_site_view(config, pages, updated=updated)
-    tables = _Tables(env, site, config, meetings, now)
+    tables = _Tables(env, site, config, meetings, now, rows)
     views = []
     for page in pages:
         marked = MEETINGS_MARKER in page.html
@@ -153,6 +161,54 @@ _PLACE = f"\0{secrets.token_hex(8)}\0"
 """Where the meetings tables go in a page written piece by piece: in no page's text."""
 
 
+class RowCache:
+    """Home's rows as HTML by key: each meeting's page key (`meeting_pages.page_keys`:
+    its meeting, the templates, the code and the config), marked when it is the next
+    meeting. A row whose key the last build made is not made again; every row made or
+    taken is handed to `record`, for the next build (`build.py` keeps them on disk)."""
+
+    def __init__(
+        self,
+        keys: Mapping[str, str],
+        old: Mapping[str, str],
+        record: Callable[[str, str], None] | None = None,
+    ) -> None:
+        self.keys, self.old, self.record = keys, old, record
+
+    def rows(self, env: Environment, rows: Sequence[MeetingRow]) -> Sequence[object]:
+        """`rows` as the tables loop over them: HTML where it is known, else made here."""
+        if not isinstance(rows, Rows):
+            return rows
+        macro = env.get_template("partials/meeting_row.html").module.meeting_row  # type: ignore[attr-defined]
+        return _RowsHtml(rows, lambda meeting: self._html(meeting, rows, macro))
+
+    def _html(self, meeting: Meeting, rows: Rows, macro: Callable[[MeetingRow], str]) -> Markup:
+        page = self.keys.get(meeting.page_slug)
+        key = f"{page}{'+next' if meeting is rows.following else ''}" if page else ""
+        html = self.old.get(key) if key else None
+        if html is None:
+            html = str(macro(rows.make(meeting)))
+        if key and self.record is not None:
+            self.record(key, html)
+        return Markup(html)  # the macro's output, escaped there  # noqa: S704
+
+
+class _RowsHtml(Sequence[Markup]):
+    """A table's rows as HTML, each made when the loop reaches it."""
+
+    def __init__(self, rows: Rows, html: Callable[[Meeting], Markup]) -> None:
+        self.meetings, self.html = rows.meetings, html
+
+    def __len__(self) -> int:
+        return len(self.meetings)
+
+    def __getitem__(self, index: int) -> Markup:  # type: ignore[override]
+        return self.html(self.meetings[index])
+
+    def __iter__(self) -> Iterator[Markup]:
+        return map(self.html, self.meetings)
+
+
 class _Tables:
     """The meetings tables (`partials/meetings.html`): made once as text for the pages that
     need it so, or written piece by piece into a page (at 10,000 meetings, 17 MB)."""
@@ -164,8 +220,10 @@ class _Tables:
         config: Config,
         meetings: Sequence[Meeting],
         now: datetime,
+        rows: RowCache | None = None,
     ) -> None:
         self.env, self.site, self.config, self.meetings, self.now = env, site, config, meetings, now
+        self.cache = rows
         self.made: Agenda | None = None
         self.rendered: str | None = None
 
@@ -173,7 +231,12 @@ class _Tables:
         if self.made is None:
             config = self.config
             zone, base = config.timezone, config.baseurl
-            self.made = build_agenda(self.meetings, now=self.now, zone=zone, baseurl=base)
+            agenda = build_agenda(self.meetings, now=self.now, zone=zone, baseurl=base)
+            if self.cache is not None:
+                upcoming = self.cache.rows(self.env, agenda.upcoming)
+                past = self.cache.rows(self.env, agenda.past)
+                agenda = replace(agenda, upcoming=upcoming, past=past)  # type: ignore[arg-type]
+            self.made = agenda
         return self.made
 
     def text(self) -> str:
