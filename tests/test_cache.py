@@ -103,3 +103,49 @@ def test_converted_pages_are_reused_only_for_the_same_text_and_config(
     cold = tmp_path / "cold"
     build(site, cold, templates=TEMPLATES, now=NOW)
     assert (cold / "notes" / "index.html").read_bytes() == (out / "notes/index.html").read_bytes()
+
+
+GOLDEN_SOURCE = Path(__file__).parent / "golden" / "source"
+
+
+def retitled(source: Path, old: str, new: str) -> None:
+    snapshot = source / "_data" / "meetings.yml"
+    text = snapshot.read_text()
+    assert text.count(f'"title": "{old}"') == 1
+    snapshot.write_text(text.replace(f'"title": "{old}"', f'"title": "{new}"'))
+
+
+@pytest.mark.parametrize("damage", ["none", "rows file", "output"])
+def test_home_rows_are_taken_from_the_last_build_only_beside_its_untouched_output(
+    tmp_path: Path, damage: str
+) -> None:
+    """A rebuild takes each unchanged meeting's row on Home from `.<out>.rows` (shown by
+    a row edited there), makes the changed meeting's row anew, and gives exactly what a
+    cold build gives when the file is as written. A damaged rows file is ignored, and so
+    is the file when the output folder was changed by hand."""
+    from indico_sync.site.cache import rows_path
+
+    source, out = tmp_path / "src", tmp_path / "_site"
+    shutil.copytree(GOLDEN_SOURCE, source)
+    build(source, out, templates=TEMPLATES, now=NOW)
+    rows = rows_path(out)
+    lines = rows.read_text().splitlines()
+    assert len(lines) >= 5 and all(line.startswith('["') for line in lines)
+    marked = [line.replace("<tr", "<tr data-kept", 1) for line in lines]
+    rows.write_text("\n".join(marked) + "\n")
+    if damage == "rows file":
+        rows.write_text("not json\n" + rows.read_text())
+    elif damage == "output":
+        (out / "about" / "index.html").write_text("edited by hand")
+    retitled(source, "GNN ML WG meeting #42", "GNN ML WG meeting #42 (moved)")
+    build(source, out, templates=TEMPLATES, now=NOW)
+    home = (out / "index.html").read_text()
+    kept = home.count("<tr data-kept")
+    if damage == "none":
+        assert kept == len(lines) - 3  # the retitled one and its neighbours (their page keys)
+        assert "meeting #42 (moved)" in home
+    else:
+        assert kept == 0
+        cold = tmp_path / "cold"
+        build(source, cold, templates=TEMPLATES, now=NOW)
+        assert home == (cold / "index.html").read_text()

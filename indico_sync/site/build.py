@@ -225,7 +225,7 @@ def _row_cache(
     if out is None or rows is None:
         return None
     return RowCache(keys, load_rows(out) if reuse else {}, lambda key, html: rows.write(
-        json.dumps([key, html], ensure_ascii=False)
+        json.dumps([key, html], ensure_ascii=False, separators=(",", ":"))
     ))  # fmt: skip
 
 
