@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import struct
 from pathlib import Path
 
 
@@ -28,18 +29,24 @@ class Kept(bytes):
 
 class Staged(bytes):
     """In place of a file's bytes: the file is already in the new output's folder
-    (`writer.Stage.put`), with this (size, mtime_ns). Its own bytes are empty."""
+    (`writer.Stage.put`), with this (size, mtime_ns). Its bytes hold only that state,
+    packed (no `__dict__`: 20,000 of them at 10,000 meetings), never the file's."""
 
-    state: tuple[int, int]
+    __slots__ = ()
 
     def __new__(cls, state: tuple[int, int]) -> Staged:
-        staged = super().__new__(cls)
-        staged.state = state
-        return staged
+        return super().__new__(cls, _STATE.pack(*state))
+
+    @property
+    def state(self) -> tuple[int, int]:
+        size, mtime = _STATE.unpack(self)
+        return int(size), int(mtime)
 
     def __reduce__(self) -> tuple[type[Staged], tuple[tuple[int, int]]]:
         return (Staged, (self.state,))  # sent back by the forked child that wrote it
 
+
+_STATE = struct.Struct("<qq")
 
 _NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
 

@@ -407,3 +407,20 @@ def test_the_second_core_renders_most_meeting_pages_to_the_same_bytes(
     alone = build(source, tmp_path / "alone", templates=TEMPLATES, now=NOW)
     assert split == alone and split.meetings == count
     assert files_of(tmp_path / "split") == files_of(tmp_path / "alone")
+
+
+def test_a_changed_override_reaches_the_pages_of_unchanged_meetings(tmp_path: Path) -> None:
+    """Page keys hash each meeting's bytes in the snapshot; the config, which can change
+    a meeting on its way to the site (an override), is in every key too."""
+    source, out = tmp_path / "src", tmp_path / "_site"
+    shutil.copytree(GOLDEN, source)
+    build(source, out, templates=TEMPLATES, now=NOW)
+    config = source / "_config.yml"
+    config.write_text(
+        config.read_text().replace(
+            '"1500005": {type: in_person}', '"1500005": {type: in_person, title: "Renamed"}'
+        )
+    )
+    build(source, out, templates=TEMPLATES, now=NOW)
+    page = (out / "meetings/indico-cern-ch-1500005/index.html").read_text()
+    assert "<title>Renamed | " in page and ">Renamed</a>" in (out / "index.html").read_text()

@@ -176,15 +176,19 @@ def _in_memory(
             todo = [meeting.page_slug for meeting in sort_meetings(meetings)]
         else:
             keys, reuse = _reuse(
-                config, pages, meetings, templates=templates, out=out, old=old, intact=intact
-            )
+                config, pages, meetings, templates=templates, out=out, old=old, intact=intact,
+                digests=snapshot.digests,
+            )  # fmt: skip
             todo = [slug for slug in keys if slug not in reuse]  # chronological
         later = todo[len(todo) - int(len(todo) * CHILD_SHARE) :]
         later = later if len(todo) >= SPLIT_MEETINGS else []
         work = functools.partial(_meeting_pages, config, pages, meetings, templates, later, stage)
         helpers += [Background([work])] if later else []
         if old is None and out is not None:
-            keys = _reuse(config, pages, meetings, templates=templates, out=None, old=None)[0]
+            keys = _reuse(
+                config, pages, meetings, templates=templates, out=None, old=None,
+                digests=snapshot.digests,
+            )[0]  # fmt: skip
         made = Deferred(reuse, set(later), helpers[-1].next)
         files = render_site(
             config=config,
@@ -238,6 +242,7 @@ def _reuse(
     out: Path | None,
     old: Manifest | None,
     intact: bool = False,
+    digests: Mapping[int, bytes] | None = None,
 ) -> tuple[dict[str, str], dict[str, tuple[bytes, ...]]]:
     """Each meeting page's key, and the previous output's files (to link) of those whose key is
     unchanged: a meeting page depends on the templates, the code, the config, the site's
@@ -247,7 +252,7 @@ def _reuse(
 
     site = build_site_view(config, pages)
     salt = f"{fingerprint([templates], skip=None)}\0{config!r}\0{site!r}"
-    keys = page_keys(meetings, salt=salt)
+    keys = page_keys(meetings, salt=salt, digests=digests)
     if out is None:
         return keys, {}
     paths = ["meetings/{slug}/index.html", f"meetings/{{slug}}/{ICS}"]

@@ -86,12 +86,18 @@ class MeetingView:
     next: Neighbour | None
 
 
-def page_keys(meetings: Sequence[Meeting], *, salt: str) -> dict[str, str]:
+def page_keys(
+    meetings: Sequence[Meeting], *, salt: str, digests: Mapping[int, bytes] | None = None
+) -> dict[str, str]:
     """Each meeting page's key, by slug: a hash of all its bytes depend on: every field of
     its meeting, and what it shows of the meetings before and after it.
 
     `salt` stands for the templates, the code and the config (`build.py` makes it).
+    `digests`: hashes of the meetings' bytes in the snapshot (`Snapshot.digests`, by
+    `id()`), which stand for every field of a record read from them (the config, which
+    may change a meeting on its way to the site, is in `salt`); others are hashed whole.
     """
+    digests = digests or {}
     ordered = sort_meetings(meetings)
     slugs = [m.page_slug for m in ordered]
     none = repr(None).encode()  # no neighbour, at either end
@@ -101,7 +107,8 @@ def page_keys(meetings: Sequence[Meeting], *, salt: str) -> dict[str, str]:
     keys = {}
     for index, meeting in enumerate(ordered):
         digest = salted.copy()
-        digest.update(repr(meeting).encode())
+        raw = digests.get(id(meeting))
+        digest.update(b"file:" + raw if raw else b"record:" + repr(meeting).encode())
         digest.update(seen[index])  # the one before (seen[0] is None)
         digest.update(seen[index + 2])  # the one after
         keys[slugs[index]] = digest.hexdigest()
