@@ -360,7 +360,11 @@ def _remove_empty(folder: Path, *, stop: Path) -> None:
 
 
 def check_output_folder(
-    out: Path, *, protect: Mapping[str, Path] | None = None, known: Collection[str] = ()
+    out: Path,
+    *,
+    protect: Mapping[str, Path] | None = None,
+    known: Collection[str] = (),
+    walked: bool = False,
 ) -> None:
     """Raise OutputRefused unless a build may replace `out` (and delete what it holds).
 
@@ -369,13 +373,17 @@ def check_output_folder(
     outputs the last build recorded. Never allowed: a folder that is or contains one of
     `protect` (description -> folder, such as the site source), the current directory
     or the home folder, a symbolic link, a file, or a folder holding a git repository.
+    `walked`: the caller has just walked `out` and found a marked output holding no git
+    repository, as the last build left it (`cache.intact_state`): it is not walked again.
     """
-    reason = _refusal(out, protect or {}, known)
+    reason = _refusal(out, protect or {}, known, walked=walked)
     if reason:
         raise OutputRefused(f"refusing to replace {out}: {reason}")
 
 
-def _refusal(out: Path, protect: Mapping[str, Path], known: Collection[str]) -> str:
+def _refusal(
+    out: Path, protect: Mapping[str, Path], known: Collection[str], *, walked: bool = False
+) -> str:
     """Why `out` must not be replaced, or "" when it may."""
     target, protected = out.resolve(), _protected(protect)
     for what, folder in protected.items():
@@ -390,6 +398,8 @@ def _refusal(out: Path, protect: Mapping[str, Path], known: Collection[str]) -> 
         return ""
     if not out.is_dir():
         return "it is a file, not a folder; choose another --out"
+    if walked and (out / MARKER).is_file():
+        return ""
     entries = _entries(out)
     repository = next((name for name in entries if PurePosixPath(name).name == ".git"), None)
     if repository:

@@ -149,3 +149,23 @@ def test_home_rows_are_taken_from_the_last_build_only_beside_its_untouched_outpu
         cold = tmp_path / "cold"
         build(source, cold, templates=TEMPLATES, now=NOW)
         assert home == (cold / "index.html").read_text()
+
+
+@pytest.mark.parametrize("change", [False, True])
+def test_an_output_with_a_git_repository_inside_is_refused_on_rebuild(
+    site: Path, tmp_path: Path, change: bool
+) -> None:
+    """A git repository put anywhere inside the output is found by the rebuild's one walk
+    of it (with or without a change to build), refused, and left as it is."""
+    from indico_sync.errors import OutputRefused
+
+    out = tmp_path / "_site"
+    build(site, out, templates=TEMPLATES, now=NOW)
+    head = out / "about" / ".git" / "HEAD"
+    head.parent.mkdir()
+    head.write_text("ref: refs/heads/main\n")
+    if change:
+        (site / "about.md").write_text("---\nlayout: page\ntitle: About\n---\nNew text\n")
+    with pytest.raises(OutputRefused, match="holds a git repository"):
+        build(site, out, templates=TEMPLATES, now=NOW)
+    assert head.read_text() == "ref: refs/heads/main\n"

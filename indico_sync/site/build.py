@@ -87,8 +87,8 @@ def build(
         return _unchanged(previous)
     protect = _protected(source, templates)
     known = previous.outputs if previous else ()
-    check_output_folder(out, protect=protect, known=known)
-    intact = intact_state(out, previous)
+    intact = intact_state(out, previous)  # walks it once, for both
+    check_output_folder(out, protect=protect, known=known, walked=intact is not None)
     stage, rows = Stage(out), Lines(rows_path(out))
     try:
         files, result, span = _in_memory(

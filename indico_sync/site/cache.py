@@ -143,7 +143,8 @@ def now_span(meetings: Sequence[Meeting], now: datetime) -> tuple[float, float]:
 
 def output_state(out: Path) -> dict[str, tuple[int, int]]:
     """Every file in the output folder, with its size and modification time: the files
-    `walk_files` lists (no `.`-names, no Python caches, links to folders not entered)."""
+    `walk_files` lists (no `.`-names, no Python caches, links to folders not entered),
+    and any `.git` (which no build writes)."""
     state = {}
     todo = [("", os.fspath(out))]
     while todo:
@@ -151,6 +152,8 @@ def output_state(out: Path) -> dict[str, tuple[int, int]]:
         with os.scandir(folder) as listing:
             for entry in listing:
                 name = entry.name
+                if name == ".git":  # never in a manifest: the output is not as written
+                    state[prefix + name] = (-1, -1)
                 if name[0] == "." or name == "__pycache__" or name.endswith(".pyc"):
                     continue
                 if entry.is_dir(follow_symlinks=False):
