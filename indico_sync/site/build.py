@@ -165,6 +165,12 @@ def _in_memory(
     )
     helpers = [helper]
     try:
+        later: list[str] = []
+        if old is None:  # nothing to reuse: the second child starts on the meeting pages at
+            # once, given the pages' front matter only (all a meeting page shows of them)
+            nav = _parse_pages(sources, config, dict.fromkeys(markdown, ""))
+            later = _later([meeting.page_slug for meeting in sort_meetings(meetings)])
+            helpers += _meeting_child(config, nav, meetings, templates, later, stage)
         pages = _parse_pages(sources[:split], config, converted)
         pages += pickle.loads(helper.next())  # noqa: S301  # our own child's bytes
 
@@ -172,19 +178,17 @@ def _in_memory(
 
         keys: dict[str, str] = {}
         reuse: dict[str, tuple[bytes, ...]] = {}
-        if old is None:  # nothing to reuse: the keys are made while the child renders
-            todo = [meeting.page_slug for meeting in sort_meetings(meetings)]
-        else:
+        if old is not None:
             keys, reuse = _reuse(
                 config, pages, meetings, templates=templates, out=out, old=old, intact=intact,
                 digests=snapshot.digests,
             )  # fmt: skip
-            todo = [slug for slug in keys if slug not in reuse]  # chronological
-        later = todo[len(todo) - int(len(todo) * CHILD_SHARE) :]
-        later = later if len(todo) >= SPLIT_MEETINGS else []
-        work = functools.partial(_meeting_pages, config, pages, meetings, templates, later, stage)
-        helpers += [Background([work])] if later else []
-        if old is None and out is not None:
+            later = _later([slug for slug in keys if slug not in reuse])  # chronological
+            work = functools.partial(
+                _meeting_pages, config, pages, meetings, templates, later, stage
+            )
+            helpers += [Background([work])] if later else []
+        elif out is not None:  # for the next build, made while the child renders
             keys = _reuse(
                 config, pages, meetings, templates=templates, out=None, old=None,
                 digests=snapshot.digests,
@@ -217,6 +221,28 @@ def _in_memory(
         converted={markdown[names[page.source]]: page.html for page in pages},
     )
     return files, result, now_span(meetings, now)
+
+
+def _meeting_child(
+    config: Config,
+    pages: Sequence[Page],
+    meetings: Sequence[Meeting],
+    templates: Path,
+    later: Sequence[str],
+    stage: Stage | None,
+) -> list[Background]:
+    """The second child, rendering the meeting pages in `later` (none: no child)."""
+    if not later:
+        return []
+    work = functools.partial(_meeting_pages, config, pages, meetings, templates, later, stage)
+    return [Background([work])]
+
+
+def _later(todo: Sequence[str]) -> list[str]:
+    """The meeting pages the second child renders: the later `CHILD_SHARE` of `todo`."""
+    if len(todo) < SPLIT_MEETINGS:
+        return []
+    return list(todo[len(todo) - int(len(todo) * CHILD_SHARE) :])
 
 
 def _row_cache(
