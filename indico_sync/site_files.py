@@ -1,16 +1,28 @@
-"""How `writer.write_site` puts one file into a new site, and drops the old one.
+"""How `writer.write_site` puts one file into a new site, drops the old one, or updates
+the old one in place.
 
 A file of the previous output that the new one holds unchanged (`Kept`) is hard-linked,
 not read and written again: no bytes are held, and one link is cheaper than a write.
+When at most half of the files change, `update_in_place` moves only those into the old
+output, one rename each, and puts every moved file back if a later step fails.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import stat
 import struct
+import tempfile
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from indico_sync.output_check import MARKER
+
+if TYPE_CHECKING:
+    from indico_sync.writer import Stage
 
 
 class Kept(bytes):
@@ -103,3 +115,116 @@ def remove_detached(folder: Path) -> None:
         finally:
             os._exit(0)
     os.waitpid(child, 0)
+
+
+def mostly_kept(
+    files: Mapping[str, bytes], out_dir: Path, previous: Mapping[str, tuple[int, int]]
+) -> bool:
+    """Whether at most half of the files look changed: `Staged` ones, and bytes of
+    another size than the previous output's file (those of the same size are compared
+    when the update writes). Then an update in place writes less than a new folder."""
+    changed, root = 0, os.fspath(out_dir)
+    for name, content in files.items():
+        if isinstance(content, Kept):
+            changed += os.fspath(content.source) != f"{root}/{name}"
+        elif isinstance(content, Staged) or name not in previous:
+            changed += 1
+        else:
+            changed += previous[name][0] != len(content)
+    return changed * 2 <= len(files)
+
+
+def update_in_place(
+    out_dir: Path,
+    files: Mapping[str, bytes],
+    stage: Stage,
+    previous: Mapping[str, tuple[int, int]],
+) -> dict[str, tuple[int, int]]:
+    """Move the changed files into the previous output and delete the files it no longer
+    has; if a step fails, put back every file already moved (an atomic update)."""
+    state, changed, root = dict(previous), {}, os.fspath(out_dir)
+    for name, content in files.items():
+        if isinstance(content, Staged):
+            changed[name] = content.state
+        elif isinstance(content, Kept) and os.fspath(content.source) == f"{root}/{name}":
+            continue  # the previous output's own file
+        elif isinstance(content, Kept):
+            changed[name] = stage.keep(name, content)
+        elif not same_bytes(out_dir / name, content):
+            changed[name] = stage.put(name, content).state
+    gone = [name for name in previous if name not in files]
+    gone += [name for name in _dot_files(out_dir) if name not in files and name != MARKER]
+    _move_in(out_dir, stage.root, changed, gone)
+    for name in gone:
+        state.pop(name, None)
+    state.update(changed)
+    return state
+
+
+def _dot_files(folder: Path) -> list[str]:
+    """The hidden files at the top of `folder` (`.nojekyll`): not in a build's state."""
+    with os.scandir(folder) as listing:
+        return [e.name for e in listing if e.name.startswith(".") and not e.is_dir()]
+
+
+def _move_in(out_dir: Path, staged: Path, changed: Collection[str], gone: Sequence[str]) -> None:
+    """Rename each `changed` file from `staged` into `out_dir` and move each `gone` file
+    out, keeping a link to every replaced file until all is done, to undo on failure."""
+    backup = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+    undo: list[tuple[Path, Path | None]] = []  # (target, its saved previous file, if any)
+    made: list[Path] = []  # folders created, to remove on failure
+    try:
+        for number, name in enumerate(changed):
+            target, saved = out_dir / name, backup / str(number)
+            try:
+                os.link(target, saved, follow_symlinks=False)
+                undo_to: Path | None = saved
+            except FileNotFoundError:  # a new file
+                undo_to = None
+                made += _make_folders(target.parent, stop=out_dir)
+            (staged / name).replace(target)
+            undo.append((target, undo_to))
+        for number, name in enumerate(gone):
+            target, saved = out_dir / name, backup / f"gone-{number}"
+            target.replace(saved)
+            undo.append((target, saved))
+    except BaseException:
+        _undo(undo, made)
+        raise
+    finally:
+        shutil.rmtree(backup, ignore_errors=True)
+        shutil.rmtree(staged, ignore_errors=True)
+    for folder in sorted({(out_dir / name).parent for name in gone}, reverse=True):
+        _remove_empty(folder, stop=out_dir)
+
+
+def _undo(moved: Sequence[tuple[Path, Path | None]], made: Sequence[Path]) -> None:
+    """Put back what `_move_in` moved (new files deleted), then drop the folders it made."""
+    for target, saved in reversed(moved):
+        with contextlib.suppress(OSError):
+            if saved is None:
+                target.unlink()
+            else:
+                saved.replace(target)
+    for folder in reversed(made):
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def _make_folders(folder: Path, *, stop: Path) -> list[Path]:
+    """Create `folder` (inside `stop`) and its missing parents; the ones made, outermost first."""
+    if folder == stop or folder.is_dir():
+        return []
+    made = _make_folders(folder.parent, stop=stop)
+    folder.mkdir()
+    return [*made, folder]
+
+
+def _remove_empty(folder: Path, *, stop: Path) -> None:
+    """Remove `folder` and then its parents up to `stop`, for as long as they are empty."""
+    while folder != stop and stop in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent

@@ -11,27 +11,24 @@ previous output as it was. `check` runs the same steps without writing.
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import logging
 import pickle
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from indico_sync.site import steps
 from indico_sync.site.cache import (
     Manifest,
     fingerprint,
     intact_state,
     is_fresh,
     load_manifest,
-    load_rows,
     manifest_path,
     now_span,
     render_manifest,
-    reusable_pages,
     rows_path,
     written_state,
 )
@@ -40,10 +37,7 @@ from indico_sync.site.worker import Background, Deferred
 from indico_sync.writer import Lines, Stage, check_output_folder, write_site, write_text
 
 if TYPE_CHECKING:
-    from indico_sync.config import Config
-    from indico_sync.meetings import Meeting
-    from indico_sync.site.pages import Page, SourceFile
-    from indico_sync.site.render import RowCache
+    pass
 
 # The rendering pipeline (Jinja, Markdown, icalendar, YAML) is imported where it is
 # used, not here: a rebuild with nothing to do then costs little more than start-up.
@@ -152,15 +146,15 @@ def _in_memory(
     meetings = snapshot.meetings
     sources = (*site_files.pages, *site_files.posts)
     split = len(sources) // 2 if len(sources) >= SPLIT_PAGES else len(sources)
-    markdown = _markdown_keys(sources, config)
+    markdown = steps.markdown_keys(sources, config)
     old_html = old.converted if old and intact else {}  # only beside an untouched output
     converted = {name: old_html[key] for name, key in markdown.items() if key in old_html}
     if len(converted) == len(sources):
         split = len(sources)  # nothing to convert: not worth a child
     helper = Background(
         [
-            functools.partial(_pickled_pages, sources[split:], config, converted),
-            functools.partial(_calendar, config, meetings, stage),
+            functools.partial(steps.pickled_pages, sources[split:], config, converted),
+            functools.partial(steps.render_calendar, config, meetings, stage),
         ]
     )
     helpers = [helper]
@@ -168,10 +162,10 @@ def _in_memory(
         later: list[str] = []
         if old is None:  # nothing to reuse: the second child starts on the meeting pages at
             # once, given the pages' front matter only (all a meeting page shows of them)
-            nav = _parse_pages(sources, config, dict.fromkeys(markdown, ""))
+            nav = steps.parse_pages(sources, config, dict.fromkeys(markdown, ""))
             later = _later([meeting.page_slug for meeting in sort_meetings(meetings)])
-            helpers += _meeting_child(config, nav, meetings, templates, later, stage)
-        pages = _parse_pages(sources[:split], config, converted)
+            helpers += steps.meeting_child(config, nav, meetings, templates, later, stage)
+        pages = steps.parse_pages(sources[:split], config, converted)
         pages += pickle.loads(helper.next())  # noqa: S301  # our own child's bytes
 
         from indico_sync.site.render import render_site
@@ -179,17 +173,14 @@ def _in_memory(
         keys: dict[str, str] = {}
         reuse: dict[str, tuple[bytes, ...]] = {}
         if old is not None:
-            keys, reuse = _reuse(
+            keys, reuse = steps.keys_and_reuse(
                 config, pages, meetings, templates=templates, out=out, old=old, intact=intact,
                 digests=snapshot.digests,
             )  # fmt: skip
             later = _later([slug for slug in keys if slug not in reuse])  # chronological
-            work = functools.partial(
-                _meeting_pages, config, pages, meetings, templates, later, stage
-            )
-            helpers += [Background([work])] if later else []
+            helpers += steps.meeting_child(config, pages, meetings, templates, later, stage)
         elif out is not None:  # for the next build, made while the child renders
-            keys = _reuse(
+            keys = steps.keys_and_reuse(
                 config, pages, meetings, templates=templates, out=None, old=None,
                 digests=snapshot.digests,
             )[0]  # fmt: skip
@@ -206,7 +197,7 @@ def _in_memory(
             updated=snapshot.updated,
             reuse=made,
             stage=stage,
-            rows=_row_cache(keys, out, rows, reuse=intact),
+            rows=steps.row_cache(keys, out, rows, reuse=intact),
         )
     finally:
         for each in helpers:
@@ -223,122 +214,11 @@ def _in_memory(
     return files, result, now_span(meetings, now)
 
 
-def _meeting_child(
-    config: Config,
-    pages: Sequence[Page],
-    meetings: Sequence[Meeting],
-    templates: Path,
-    later: Sequence[str],
-    stage: Stage | None,
-) -> list[Background]:
-    """The second child, rendering the meeting pages in `later` (none: no child)."""
-    if not later:
-        return []
-    work = functools.partial(_meeting_pages, config, pages, meetings, templates, later, stage)
-    return [Background([work])]
-
-
 def _later(todo: Sequence[str]) -> list[str]:
     """The meeting pages the second child renders: the later `CHILD_SHARE` of `todo`."""
     if len(todo) < SPLIT_MEETINGS:
         return []
     return list(todo[len(todo) - int(len(todo) * CHILD_SHARE) :])
-
-
-def _row_cache(
-    keys: Mapping[str, str], out: Path | None, rows: Lines | None, *, reuse: bool
-) -> RowCache | None:
-    """Home's rows: those of the last build (beside an untouched output), and `rows` to
-    keep this build's in."""
-    from indico_sync.site.render import RowCache
-
-    if out is None or rows is None:
-        return None
-    return RowCache(keys, load_rows(out) if reuse else {}, lambda key, html: rows.write(
-        json.dumps([key, html], ensure_ascii=False, separators=(",", ":"))
-    ))  # fmt: skip
-
-
-def _reuse(
-    config: Config,
-    pages: Sequence[Page],
-    meetings: Sequence[Meeting],
-    *,
-    templates: Path,
-    out: Path | None,
-    old: Manifest | None,
-    intact: bool = False,
-    digests: Mapping[int, bytes] | None = None,
-) -> tuple[dict[str, str], dict[str, tuple[bytes, ...]]]:
-    """Each meeting page's key, and the previous output's files (to link) of those whose key is
-    unchanged: a meeting page depends on the templates, the code, the config, the site's
-    nav and links, its meeting and its neighbours (`meeting_pages.page_keys`)."""
-    from indico_sync.site.meeting_pages import ICS, page_keys
-    from indico_sync.site.render import build_site_view
-
-    site = build_site_view(config, pages)
-    salt = f"{fingerprint([templates], skip=None)}\0{config!r}\0{site!r}"
-    keys = page_keys(meetings, salt=salt, digests=digests)
-    if out is None:
-        return keys, {}
-    paths = ["meetings/{slug}/index.html", f"meetings/{{slug}}/{ICS}"]
-    return keys, reusable_pages(out, old, keys, paths, intact=intact)
-
-
-def _markdown_keys(sources: Sequence[SourceFile], config: Config) -> dict[str, str]:
-    """A key for each file's converted body, by file name: a hash of all it depends on
-    (its text, the site's config and this code), to find it in the last build's manifest."""
-    salt = f"{fingerprint([], skip=None)}\0{config.site!r}\0{config.baseurl}\0".encode()
-    keys = {}
-    for file in sources:
-        digest = hashlib.blake2b(salt, digest_size=16)
-        digest.update(f"{file.name}\0{file.text}".encode(errors="surrogatepass"))
-        keys[file.name] = digest.hexdigest()
-    return keys
-
-
-def _parse_pages(
-    sources: Sequence[SourceFile], config: Config, converted: Mapping[str, str]
-) -> list[Page]:
-    from indico_sync.site.pages import parse_sources
-
-    zone = config.timezone or UTC
-    return parse_sources(
-        sources, site=config.site, baseurl=config.baseurl, zone=zone, converted=converted
-    )
-
-
-def _pickled_pages(
-    sources: Sequence[SourceFile], config: Config, converted: Mapping[str, str]
-) -> bytes:
-    return pickle.dumps(_parse_pages(sources, config, converted))
-
-
-def _meeting_pages(
-    config: Config,
-    pages: Sequence[Page],
-    meetings: Sequence[Meeting],
-    templates: Path,
-    slugs: Sequence[str],
-    stage: Stage | None,
-) -> bytes:
-    """The pages of the meetings in `slugs`, by slug: written to `stage` (`Staged`) if given."""
-    from indico_sync.site.meeting_pages import meeting_pages_only
-
-    env = load_templates(templates)
-    made: dict[str, list[bytes]] = {}
-    for meeting, path, content in meeting_pages_only(config, pages, meetings, env, set(slugs)):
-        kept = stage.put(path, content) if stage else content
-        made.setdefault(meeting.page_slug, []).append(kept)
-    return pickle.dumps({slug: tuple(files) for slug, files in made.items()})
-
-
-def _calendar(config: Config, meetings: Sequence[Meeting], stage: Stage | None) -> bytes:
-    """meetings.ics, pickled: written to `stage` (`Staged`) if given, else its bytes."""
-    from indico_sync.site.calendar import render_meetings_calendar
-
-    calendar = render_meetings_calendar(config, meetings)
-    return pickle.dumps(stage.put("meetings.ics", calendar) if stage else calendar)
 
 
 def _protected(source: Path, templates: Path) -> dict[str, Path]:

@@ -41,9 +41,9 @@ from indico_sync.site.render import (
     SiteView,
     build_page_view,
     build_site_view,
-    render_template,
 )
 from indico_sync.site.structured import json_ld
+from indico_sync.site.templating import render_template
 
 ICS = "meeting.ics"
 

@@ -1,35 +1,30 @@
-"""The whole site in memory: pages, posts and meetings rendered into {path: bytes}.
+"""The whole site: pages, posts and meetings rendered into {path: bytes}.
 
 Pure: the config, parsed pages, meetings, static files, one Jinja environment and
-"now" go in; every output file comes out. Nothing here touches the disk, so a failed
-render leaves no trace. Each meeting's display strings come from `agenda.py`, computed
-once in Python, so the templates only loop. Indico text reaches the templates as plain
-strings and is escaped there; only descriptions, after the nh3 sanitiser, are marked safe.
+"now" go in; every output file comes out. Nothing here touches the disk, except the
+new output's folder when a `Stage` is given (the meeting pages and Home's tables go
+there as they are made: `tables.py`), which a failed build removes. Each meeting's
+display strings come from `agenda.py`, computed once in Python, so the templates only
+loop. Indico text reaches the templates as plain strings and is escaped there; only
+descriptions, after the nh3 sanitiser, are marked safe.
 """
 
 from __future__ import annotations
 
-import contextlib
 import re
-import secrets
-import traceback
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from jinja2 import Environment, TemplateError, TemplateNotFound, TemplateSyntaxError
+from jinja2 import Environment
 from markupsafe import Markup, escape
 
 from indico_sync.config import Config
-from indico_sync.errors import ContentError, RenderError
+from indico_sync.errors import ContentError
 from indico_sync.meetings import Meeting
 from indico_sync.site.agenda import (
-    Agenda,
-    MeetingRow,
-    Rows,
-    build_agenda,
     format_day,
     format_time,
 )
@@ -37,6 +32,8 @@ from indico_sync.site.feeds import build_feeds
 from indico_sync.site.links import excerpt, url_to_path
 from indico_sync.site.liquid import include_marker
 from indico_sync.site.pages import Page
+from indico_sync.site.tables import PLACE, RowCache, Tables
+from indico_sync.site.templating import render_template
 from indico_sync.site_files import Kept, Staged
 
 if TYPE_CHECKING:
@@ -120,12 +117,12 @@ def render_site(
     from indico_sync.site.meeting_pages import render_meeting_pages
 
     site = build_site_view(config, pages, updated=updated)
-    tables = _Tables(env, site, config, meetings, now, rows)
+    tables = Tables(env, site, config, meetings, now, rows)
     views = []
     for page in pages:
         marked = MEETINGS_MARKER in page.html
         streamed = marked and stage is not None and not page.is_post  # a post's is in the feed
-        table = _PLACE if streamed else tables.text() if marked else ""
+        table = PLACE if streamed else tables.text() if marked else ""
         views.append(build_page_view(page, config=config, meetings=table))
     posts = sorted((v for v in views if v.published), key=_newest, reverse=True)
     files: dict[str, bytes] = {}
@@ -133,7 +130,7 @@ def render_site(
     for page, view in zip(pages, views, strict=True):
         html = render_template(env, f"{view.layout}.html", site=site, page=view, posts=posts)
         path = url_to_path(view.url)
-        if stage is not None and _PLACE in view.content:
+        if stage is not None and PLACE in view.content:
             html = tables.write(stage, path, html.decode(), count=page.html.count(MEETINGS_MARKER))
         _add(files, origins, path, html, origin=page.source)
     missing = replace(build_page_view(NOT_FOUND, config=config, meetings=""), canonical="")
@@ -155,117 +152,6 @@ def render_site(
         _add(files, origins, name, content, origin=f"{config.path.parent}/{name}")
     _add(files, origins, "meetings.ics", calendar(), origin="the generated meetings.ics")
     return dict(sorted(files.items()))
-
-
-_PLACE = f"\0{secrets.token_hex(8)}\0"
-"""Where the meetings tables go in a page written piece by piece: in no page's text."""
-
-
-class RowCache:
-    """Home's rows as HTML by key: each meeting's page key (`meeting_pages.page_keys`:
-    its meeting, the templates, the code and the config), marked when it is the next
-    meeting. A row whose key the last build made is not made again; every row made or
-    taken is handed to `record`, for the next build (`build.py` keeps them on disk)."""
-
-    def __init__(
-        self,
-        keys: Mapping[str, str],
-        old: Mapping[str, str],
-        record: Callable[[str, str], None] | None = None,
-    ) -> None:
-        self.keys, self.old, self.record = keys, old, record
-
-    def rows(self, env: Environment, rows: Sequence[MeetingRow]) -> Sequence[object]:
-        """`rows` as the tables loop over them: HTML where it is known, else made here."""
-        if not isinstance(rows, Rows):
-            return rows
-        macro = env.get_template("partials/meeting_row.html").module.meeting_row  # type: ignore[attr-defined]
-        return _RowsHtml(rows, lambda meeting: self._html(meeting, rows, macro))
-
-    def _html(self, meeting: Meeting, rows: Rows, macro: Callable[[MeetingRow], str]) -> Markup:
-        page = self.keys.get(meeting.page_slug)
-        key = f"{page}{'+next' if meeting is rows.following else ''}" if page else ""
-        html = self.old.get(key) if key else None
-        if html is None:
-            html = str(macro(rows.make(meeting)))
-        if key and self.record is not None:
-            self.record(key, html)
-        return Markup(html)  # the macro's output, escaped there  # noqa: S704
-
-
-class _RowsHtml(Sequence[Markup]):
-    """A table's rows as HTML, each made when the loop reaches it."""
-
-    def __init__(self, rows: Rows, html: Callable[[Meeting], Markup]) -> None:
-        self.meetings, self.html = rows.meetings, html
-
-    def __len__(self) -> int:
-        return len(self.meetings)
-
-    def __getitem__(self, index: int) -> Markup:  # type: ignore[override]
-        return self.html(self.meetings[index])
-
-    def __iter__(self) -> Iterator[Markup]:
-        return map(self.html, self.meetings)
-
-
-class _Tables:
-    """The meetings tables (`partials/meetings.html`): made once as text for the pages that
-    need it so, or written piece by piece into a page (at 10,000 meetings, 17 MB)."""
-
-    def __init__(
-        self,
-        env: Environment,
-        site: SiteView,
-        config: Config,
-        meetings: Sequence[Meeting],
-        now: datetime,
-        rows: RowCache | None = None,
-    ) -> None:
-        self.env, self.site, self.config, self.meetings, self.now = env, site, config, meetings, now
-        self.cache = rows
-        self.made: Agenda | None = None
-        self.rendered: str | None = None
-
-    def agenda(self) -> Agenda:
-        if self.made is None:
-            config = self.config
-            zone, base = config.timezone, config.baseurl
-            agenda = build_agenda(self.meetings, now=self.now, zone=zone, baseurl=base)
-            if self.cache is not None:
-                upcoming = self.cache.rows(self.env, agenda.upcoming)
-                past = self.cache.rows(self.env, agenda.past)
-                agenda = replace(agenda, upcoming=upcoming, past=past)  # type: ignore[arg-type]
-            self.made = agenda
-        return self.made
-
-    def text(self) -> str:
-        if self.rendered is None:
-            name = "partials/meetings.html"
-            table = render_template(self.env, name, site=self.site, agenda=self.agenda())
-            self.rendered = table.decode()
-        return self.rendered
-
-    def write(self, stage: Stage, path: str, page: str, *, count: int) -> bytes:
-        """`page` (rendered with `_PLACE` for the tables) written to `stage` as `path`,
-        the tables made piece by piece where `_PLACE` is."""
-        parts = page.split(_PLACE)
-        if len(parts) != count + 1:  # a layout that repeats or changes the content
-            return page.replace(_PLACE, self.text()).encode()
-
-        def pieces() -> Iterator[str]:
-            yield parts[0]
-            for part in parts[1:]:
-                if self.rendered is not None:
-                    yield self.rendered
-                else:
-                    agenda = self.agenda()
-                    yield from stream_template(
-                        self.env, "partials/meetings.html", site=self.site, agenda=agenda
-                    )
-                yield part
-
-        return stage.put_pieces(path, pieces())
 
 
 NOT_FOUND = Page(source="404", layout="page", url="/404.html", html="", title="Page not found")
@@ -365,33 +251,3 @@ def build_page_view(page: Page, *, config: Config, meetings: str) -> PageView:
 def _heading(text: str) -> Markup:
     """Escaped text whose `<br>`s (and only those) stay line breaks."""
     return Markup("<br>").join(escape(part.strip()) for part in _BR.split(text))
-
-
-def render_template(env: Environment, name: str, **context: object) -> bytes:
-    """One template to UTF-8 bytes; Jinja's errors become one RenderError line."""
-    with _template_errors(env, name):
-        return env.get_template(name).render(**context).encode()
-
-
-def stream_template(env: Environment, name: str, **context: object) -> Iterator[str]:
-    """One template's text piece by piece (`render_template`, for a big page)."""
-    with _template_errors(env, name):
-        yield from env.get_template(name).generate(**context)
-
-
-@contextlib.contextmanager
-def _template_errors(env: Environment, name: str) -> Iterator[None]:
-    try:
-        yield
-    except TemplateNotFound as exc:
-        folder = getattr(env.loader, "searchpath", ["templates"])[0]
-        raise RenderError(f"{folder}/{exc.name}: template not found (needed for {name})") from exc
-    except TemplateSyntaxError as exc:
-        raise RenderError(f"{exc.filename or name}:{exc.lineno}: {exc.message}") from exc
-    except Exception as exc:  # a template's expression can raise anything: name the line
-        frames = [
-            f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".html")
-        ]
-        where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else name
-        kind = "" if isinstance(exc, TemplateError) else f"{type(exc).__name__}: "
-        raise RenderError(f"{where}: {kind}{exc}") from exc
