@@ -50,9 +50,12 @@ def row_cache(
 
     if out is None or rows is None:
         return None
-    return RowCache(keys, load_rows(out) if reuse else {}, lambda key, html: rows.write(
-        json.dumps([key, html], ensure_ascii=False, separators=(",", ":"))
-    ))  # fmt: skip
+    lines: Lines = rows
+
+    def record(key: str, html: str) -> None:
+        lines.write(json.dumps([key, html], ensure_ascii=False, separators=(",", ":")))
+
+    return RowCache(keys, load_rows(out) if reuse else {}, record)
 
 
 def keys_and_reuse(
