@@ -197,19 +197,18 @@ def write_site(
 
     `previous`: the state of `out_dir` as the last build left it, checked unchanged since.
     Given, and when at most half of the files look changed, only the changed files are
-    moved into `out_dir` (`_update`); otherwise the whole stage is swapped in.
+    moved into `out_dir` (`site_files.update_in_place`); otherwise the whole stage is swapped in.
     `protect` and `known` are as in `check_output_folder`, which runs before a swap. `detach`:
     the old output is deleted by another process after a swap (`remove_detached`).
     """
-    if previous is None:
-        check_output_folder(out_dir, protect=protect, known=known)
     given, out_dir = out_dir, out_dir.absolute()
+    in_place = previous is not None and mostly_kept(files, out_dir, previous)
+    if not in_place:  # all of it is replaced: checked (again) just before
+        check_output_folder(given, protect=protect, known=known)
     stage = stage or Stage(out_dir)
     try:
-        if previous is not None and mostly_kept(files, out_dir, previous):
+        if previous is not None and in_place:
             return update_in_place(out_dir, files, stage, previous)  # touches only its own files
-        if previous is not None:
-            check_output_folder(given, protect=protect, known=known)  # all will be replaced
         state = {}
         for name, content in files.items():
             if isinstance(content, Staged):

@@ -54,6 +54,14 @@ def meeting(event: int, start: datetime, hours: float = 1, **changes: Any) -> Me
     return Meeting(**{**fields, **changes})
 
 
+def retitle(source: Path, old: str, new: str) -> None:
+    """Edit one meeting's title in a site's snapshot file, as a sync would."""
+    snapshot = source / "_data" / "meetings.yml"
+    text = snapshot.read_text()
+    assert text.count(f'"title": "{old}"') == 1
+    snapshot.write_text(text.replace(f'"title": "{old}"', f'"title": "{new}"'))
+
+
 def alias_bomb(levels: int = 9) -> str:
     """YAML with nine levels of ten aliases and `order: *a8`: loads in a millisecond, but
     is a billion items to anything that walks it (such as an error message quoting it)."""

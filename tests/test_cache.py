@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from helpers import EXAMPLE_SITE, TEMPLATES
+from helpers import EXAMPLE_SITE, TEMPLATES, retitle
 
 from indico_sync.site.build import build
 from indico_sync.site.cache import load_manifest, now_span
@@ -108,13 +108,6 @@ def test_converted_pages_are_reused_only_for_the_same_text_and_config(
 GOLDEN_SOURCE = Path(__file__).parent / "golden" / "source"
 
 
-def retitled(source: Path, old: str, new: str) -> None:
-    snapshot = source / "_data" / "meetings.yml"
-    text = snapshot.read_text()
-    assert text.count(f'"title": "{old}"') == 1
-    snapshot.write_text(text.replace(f'"title": "{old}"', f'"title": "{new}"'))
-
-
 @pytest.mark.parametrize("damage", ["none", "rows file", "output"])
 def test_home_rows_are_taken_from_the_last_build_only_beside_its_untouched_output(
     tmp_path: Path, damage: str
@@ -137,7 +130,7 @@ def test_home_rows_are_taken_from_the_last_build_only_beside_its_untouched_outpu
         rows.write_text("not json\n" + rows.read_text())
     elif damage == "output":
         (out / "about" / "index.html").write_text("edited by hand")
-    retitled(source, "GNN ML WG meeting #42", "GNN ML WG meeting #42 (moved)")
+    retitle(source, "GNN ML WG meeting #42", "GNN ML WG meeting #42 (moved)")
     build(source, out, templates=TEMPLATES, now=NOW)
     home = (out / "index.html").read_text()
     kept = home.count("<tr data-kept")

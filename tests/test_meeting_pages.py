@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from helpers import meeting
+from helpers import meeting, retitle
 from icalendar import Calendar
 
 from indico_sync.config import parse_config
@@ -319,13 +319,6 @@ def files_of(folder: Path) -> dict[str, bytes]:
     return {
         p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
     }
-
-
-def retitle(source: Path, old: str, new: str) -> None:
-    snapshot = source / "_data" / "meetings.yml"
-    text = snapshot.read_text()
-    assert text.count(f'"title": "{old}"') == 1
-    snapshot.write_text(text.replace(f'"title": "{old}"', f'"title": "{new}"'))
 
 
 def test_a_rebuild_renders_only_the_changed_meeting_and_its_neighbours(tmp_path: Path) -> None:

@@ -123,12 +123,13 @@ def render_meeting_pages(
     page: PageView,
     env: Environment,
     reuse: Mapping[str, Sequence[bytes]],
+    only: Collection[str] | None = None,
 ) -> Iterator[tuple[Meeting, str, bytes]]:
-    """(meeting, path, bytes) of every page and `.ics`; `reuse` has the bytes (page, ics)
-    by slug of pages made elsewhere: the previous build's whose key did not change, the
-    second core's."""
+    """(meeting, path, bytes) of every page and `.ics` (of the slugs in `only`, if given);
+    `reuse` has the bytes (page, ics) by slug of pages made elsewhere: the previous
+    build's whose key did not change, the second core's."""
     for meeting, _, path, html, ics in _render(
-        config=config, meetings=meetings, site=site, page=page, env=env, reuse=reuse
+        config=config, meetings=meetings, site=site, page=page, env=env, reuse=reuse, only=only
     ):
         yield meeting, f"{path}index.html", html
         yield meeting, f"{path}{ICS}", ics
@@ -142,11 +143,9 @@ def meeting_pages_only(
     `render_site` makes them, one at a time."""
     missing = replace(build_page_view(NOT_FOUND, config=config, meetings=""), canonical="")
     site = build_site_view(config, pages)
-    for meeting, _, path, html, ics in _render(
+    yield from render_meeting_pages(
         config=config, meetings=meetings, site=site, page=missing, env=env, reuse={}, only=slugs
-    ):
-        yield meeting, f"{path}index.html", html
-        yield meeting, f"{path}{ICS}", ics
+    )
 
 
 def _render(
