@@ -9,7 +9,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from indico_sync.errors import RenderError
-from indico_sync.site.feeds import FeedEntry, render_atom, render_robots, render_sitemap
+from indico_sync.site.feeds import (
+    FeedEntry,
+    render_atom,
+    render_robots,
+    render_sitemap,
+    xml_text,
+)
 
 A = "{http://www.w3.org/2005/Atom}"
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -109,6 +115,23 @@ def test_atom_strips_control_characters() -> None:
     assert feed.findtext(f"{A}subtitle") == "ABCDE"
     assert feed.findtext(f"{A}entry/{A}title") == "ABCDE"
     assert feed.findtext(f"{A}entry/{A}content") == "ABCDE"
+
+
+def test_xml_text_keeps_exactly_the_characters_of_xml_1_0() -> None:
+    """Every code point against XML 1.0's Char production: #x9 | #xA | #xD |
+    [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF] (#xD becomes a line end)."""
+
+    def allowed(code: int) -> bool:
+        return (
+            code in (0x9, 0xA, 0xD)
+            or 0x20 <= code <= 0xD7FF
+            or 0xE000 <= code <= 0xFFFD
+            or (0x10000 <= code <= 0x10FFFF)
+        )
+
+    everything = "".join(map(chr, range(0x110000)))
+    kept = "".join("\n" if code == 0xD else chr(code) for code in range(0x110000) if allowed(code))
+    assert xml_text(everything) == kept
 
 
 def test_atom_same_time_posts_ordered_by_url() -> None:
