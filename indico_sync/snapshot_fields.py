@@ -96,10 +96,20 @@ def _minutes(minutes: Minutes) -> dict[str, str]:
 class Shared(dict[Any, Any]):
     """One object for each value met again while reading one file (speakers and their
     lists, the source URL, talk and file titles...): thousands of meetings repeat a few
-    hundred of them. On the 10,000-meeting bench site the records take 23 MB, not 44."""
+    hundred of them. On the 10,000-meeting bench site the records take 23 MB, not 44.
+
+    The getters check the common case (a value of exactly the right type) inline and
+    leave the rest, a default or an error naming the key, to `_get`: a third of a
+    rebuild's time went to reading the snapshot, most of it to checks like these."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.people: dict[tuple[str, str], Person] = {}
 
     def get_str(self, raw: Mapping[str, Any], key: str, *default: str) -> str:
-        value: str = _get(raw, key, str, *default)
+        value = raw.get(key)
+        if type(value) is not str:
+            value = _get(raw, key, str, *default)
         shared: str = self.setdefault(value, value)
         return shared
 
@@ -152,21 +162,30 @@ def header_from_dict(raw: Mapping[str, Any]) -> tuple[bool | None, datetime | No
 def _talk(raw: object, zone: ZoneInfo, share: Shared) -> Talk:
     if not isinstance(raw, dict):
         raise TypeError("talks: expected a list of mappings")
-    start = raw.get("start")
+    title, people = share.get_str(raw, "title"), raw.get("speakers")
+    if type(people) is not list:
+        people = _get(raw, "speakers", list, [])
+    start, end = raw.get("start"), raw.get("end")
     return Talk(
-        title=share.get_str(raw, "title"),
-        speakers=share.get_tuple(_person(p, share) for p in _get(raw, "speakers", list, [])),
+        title=title,
+        speakers=share.get_tuple([_person(p, share) for p in people]),
         start=_datetime(raw, "start").astimezone(zone) if start is not None else None,
-        end=_datetime(raw, "end").astimezone(zone) if raw.get("end") is not None else None,
-        materials=_read_materials(raw, share),
-        minutes=_read_minutes(raw),
+        end=_datetime(raw, "end").astimezone(zone) if end is not None else None,
+        materials=_read_materials(raw, share) if "materials" in raw else (),
+        minutes=_read_minutes(raw) if "minutes" in raw else None,
     )
 
 
 def _person(raw: Mapping[str, Any], share: Shared) -> Person:
-    person = Person(name=_get(raw, "name", str), affiliation=_get(raw, "affiliation", str, ""))
-    shared: Person = share.setdefault(person, person)
-    return shared
+    name = affiliation = None
+    if type(raw) is dict:
+        name, affiliation = raw.get("name"), raw.get("affiliation", "")
+    if type(name) is not str or type(affiliation) is not str:
+        name, affiliation = _get(raw, "name", str), _get(raw, "affiliation", str, "")
+    found = share.people.get((name, affiliation))
+    if found is None:
+        found = share.people[name, affiliation] = Person(name=name, affiliation=affiliation)
+    return found
 
 
 def _read_materials(raw: Mapping[str, Any], share: Shared) -> tuple[Material, ...]:
@@ -174,19 +193,26 @@ def _read_materials(raw: Mapping[str, Any], share: Shared) -> tuple[Material, ..
     for item in _get(raw, "materials", list, []):
         if not isinstance(item, dict):
             raise TypeError("materials: expected a list of mappings")
-        materials.append(
-            Material(
-                title=share.get_str(item, "title"),
-                url=_get(item, "url", str),
-                kind=_enum(MaterialKind, _get(item, "kind", str), "materials: kind"),
-                link=_get(item, "link", bool, False),
-                folder=share.get_str(item, "folder", ""),
-                filename=share.get_str(item, "filename", ""),
-                content_type=share.get_str(item, "content_type", ""),
-                size=_get(item, "size", (int, type(None)), None),
-            )
-        )
+        title, url, kind = share.get_str(item, "title"), item.get("url"), item.get("kind")
+        if type(url) is not str:
+            url = _get(item, "url", str)
+        kind = _KINDS.get(kind) if type(kind) is str else None
+        if kind is None:
+            kind = _enum(MaterialKind, _get(item, "kind", str), "materials: kind")
+        link = _get(item, "link", bool, False) if "link" in item else False
+        folder, filename = share.get_str(item, "folder", ""), share.get_str(item, "filename", "")
+        content_type, size = share.get_str(item, "content_type", ""), item.get("size")
+        if size is not None and type(size) is not int:
+            size = _get(item, "size", (int, type(None)), None)
+        material = Material(
+            title=title, url=url, kind=kind, link=link, folder=folder, filename=filename,
+            content_type=content_type, size=size,
+        )  # fmt: skip
+        materials.append(material)
     return tuple(materials)
+
+
+_KINDS: dict[str, MaterialKind] = {kind.value: kind for kind in MaterialKind}
 
 
 def _read_minutes(raw: Mapping[str, Any]) -> Minutes | None:
@@ -203,8 +229,14 @@ def _get(raw: Mapping[str, Any], key: str, kind: Any, *default: Any) -> Any:
         raise KeyError(f"{key}: missing")
     value = raw[key]
     if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        raise TypeError(f"{key}: expected {getattr(kind, '__name__', kind)}, got {quote(value)}")
+        raise TypeError(f"{key}: expected {_names(kind)}, got {quote(value)}")
     return value
+
+
+def _names(kind: type | tuple[type, ...]) -> str:
+    """`str`; `int or None` for `(int, NoneType)`."""
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join("None" if each is type(None) else each.__name__ for each in kinds)
 
 
 def _datetime(raw: Mapping[str, Any], key: str) -> datetime:

@@ -116,6 +116,34 @@ def test_invalid_snapshots_name_file_entry_and_key(text: str, expected: str) -> 
     )
 
 
+_MEETING = (
+    "meetings:\n- {id: '1', timezone: UTC, url: u, title: t, source: s, "
+    "start: '2026-01-01T10:00:00+00:00', end: '2026-01-01T11:00:00+00:00', "
+)
+
+
+@pytest.mark.parametrize(
+    ("rest", "expected"),
+    [
+        ("talks: [{title: x, speakers: [Ada]}]}", r"meetings\[0\]: name: missing$"),
+        ("talks: [{title: x, speakers: [{name: 3}]}]}", "name: expected str, got 3"),
+        ("talks: [{title: x, speakers: [{name: a, affiliation: 1}]}]}", "affiliation: expected"),
+        ("talks: [{speakers: Ada}]}", "title: missing"),  # the title is checked first
+        ("talks: [{title: x, speakers: Ada}]}", "speakers: expected list, got 'Ada'"),
+        ("materials: [{title: s, url: u, kind: [slides]}]}", "kind: expected str, got"),
+        ("materials: [{title: s, url: u, kind: talk}]}", "kind: expected one of slides"),
+        ("materials: [{title: s, url: 5, kind: slides}]}", "url: expected str, got 5"),
+        ("materials: [{title: s, url: u, kind: slides, size: yes}]}", "size: expected int or None"),
+        ("materials: [{url: u, kind: slides, size: yes}]}", "title: missing"),
+    ],
+)
+def test_bad_talks_speakers_and_materials_name_their_key(rest: str, expected: str) -> None:
+    """The checks `Shared` makes inline give the same one-line errors as the others,
+    in the same order, never a traceback (a speaker that is not a mapping, say)."""
+    with pytest.raises(SnapshotError, match=expected):
+        parse_snapshot(_MEETING + rest, path=Path("m.yml"))
+
+
 def test_the_file_is_json_and_yaml_alike() -> None:
     """Jekyll and YAML tools read the JSON-syntax file the same as a JSON parser does."""
     text = render_snapshot(meetings())
