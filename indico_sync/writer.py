@@ -34,8 +34,8 @@ from indico_sync.site_files import (
 
 __all__ = [
     "MARKER",
+    "CacheFile",
     "Kept",
-    "Lines",
     "Stage",
     "Staged",
     "check_output_folder",
@@ -75,18 +75,18 @@ def write_text(path: Path, text: str, *, durable: bool = True) -> None:
         raise
 
 
-class Lines:
-    """A text file written line by line into a temporary sibling of `path`, which
-    `keep` renames over `path` (atomic) and `discard` deletes. Only for caches: no fsync."""
+class CacheFile:
+    """A file written piece by piece into a temporary sibling of `path`, which `keep`
+    renames over `path` (atomic) and `discard` deletes. Only for caches: no fsync."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         self.path, self.tmp = path, Path(tmp)
-        self.handle = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+        self.handle = os.fdopen(fd, "wb")
 
-    def write(self, line: str) -> None:
-        self.handle.write(line + "\n")
+    def write(self, data: bytes) -> None:
+        self.handle.write(data)
 
     def keep(self) -> None:
         self.handle.close()

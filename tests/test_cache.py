@@ -116,18 +116,21 @@ def test_home_rows_are_taken_from_the_last_build_only_beside_its_untouched_outpu
     a row edited there), makes the changed meeting's row anew, and gives exactly what a
     cold build gives when the file is as written. A damaged rows file is ignored, and so
     is the file when the output folder was changed by hand."""
-    from indico_sync.site.cache import rows_path
+    from indico_sync.site.cache import RowFile, row_entry, rows_path
 
     source, out = tmp_path / "src", tmp_path / "_site"
     shutil.copytree(GOLDEN_SOURCE, source)
     build(source, out, templates=TEMPLATES, now=NOW)
     rows = rows_path(out)
-    lines = rows.read_text().splitlines()
-    assert len(lines) >= 5 and all(line.startswith('["') for line in lines)
-    marked = [line.replace("<tr", "<tr data-kept", 1) for line in lines]
-    rows.write_text("\n".join(marked) + "\n")
+    entries = dict(RowFile(rows))
+    assert len(entries) >= 5 and all(html.startswith("<tr") for html in entries.values())
+    rows.write_bytes(
+        b"".join(
+            row_entry(key, html.replace("<tr", "<tr data-kept", 1)) for key, html in entries.items()
+        )
+    )
     if damage == "rows file":
-        rows.write_text("not json\n" + rows.read_text())
+        rows.write_bytes(b"not a row\n" + rows.read_bytes())
     elif damage == "output":
         (out / "about" / "index.html").write_text("edited by hand")
     retitle(source, "GNN ML WG meeting #42", "GNN ML WG meeting #42 (moved)")
@@ -135,13 +138,36 @@ def test_home_rows_are_taken_from_the_last_build_only_beside_its_untouched_outpu
     home = (out / "index.html").read_text()
     kept = home.count("<tr data-kept")
     if damage == "none":
-        assert kept == len(lines) - 3  # the retitled one and its neighbours (their page keys)
+        assert kept == len(entries) - 3  # the retitled one and its neighbours (their page keys)
         assert "meeting #42 (moved)" in home
     else:
         assert kept == 0
         cold = tmp_path / "cold"
         build(source, cold, templates=TEMPLATES, now=NOW)
         assert home == (cold / "index.html").read_text()
+
+
+def test_the_rows_file_gives_back_what_was_written_and_nothing_damaged(tmp_path: Path) -> None:
+    """Rows with line breaks and any text come back as written; a row whose bytes were
+    changed or cut off since is missing (made again), and a file in another format is
+    not read at all."""
+    from indico_sync.site.cache import RowFile, load_rows, row_entry, rows_path
+
+    out = tmp_path / "_site"
+    path = rows_path(out)
+    rows = {"a1": "<tr>\n<td>Søgaard</td>\n</tr>", "c3": "", "b2+next": "<tr> 7 \n\n</tr>"}
+    path.write_bytes(b"".join(row_entry(key, html) for key, html in rows.items()))
+    assert dict(RowFile(path)) == rows
+    data = path.read_bytes()
+    path.write_bytes(data.replace(b"b2+next", b"b2+nexx"))
+    assert "b2+next" not in load_rows(out)
+    path.write_bytes(data[:-3])  # cut off in the last row
+    assert set(load_rows(out)) == {"a1", "b2+next", "c3"}
+    assert load_rows(out)["c3"] == ""
+    with pytest.raises(KeyError):
+        load_rows(out)["b2+next"]
+    path.write_bytes(b'["a1","<tr></tr>"]\n')  # the JSON lines of earlier versions
+    assert load_rows(out) == {}
 
 
 @pytest.mark.parametrize("change", [False, True])

@@ -34,7 +34,7 @@ from indico_sync.site.cache import (
 )
 from indico_sync.site.sources import load_assets, load_site_files, load_templates
 from indico_sync.site.worker import Background, Deferred
-from indico_sync.writer import Lines, Stage, check_output_folder, write_site, write_text
+from indico_sync.writer import CacheFile, Stage, check_output_folder, write_site, write_text
 
 if TYPE_CHECKING:
     pass
@@ -83,7 +83,7 @@ def build(
     known = previous.outputs if previous else ()
     intact = intact_state(out, previous)  # walks it once, for both
     check_output_folder(out, protect=protect, known=known, walked=intact is not None)
-    stage, rows = Stage(out), Lines(rows_path(out))
+    stage, rows = Stage(out), CacheFile(rows_path(out))
     try:
         files, result, span = _in_memory(
             source, templates=templates, now=now, out=out, old=previous, stage=stage,
@@ -126,7 +126,7 @@ def _in_memory(
     old: Manifest | None = None,
     stage: Stage | None = None,
     intact: bool = False,
-    rows: Lines | None = None,
+    rows: CacheFile | None = None,
 ) -> tuple[dict[str, bytes], BuildResult, tuple[float, float]]:
     """The whole site, and what it holds: in memory, except the meeting pages when
     `stage` is given (written there as they are made, by both processes: `Staged`).

@@ -7,17 +7,16 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import pickle
 from collections.abc import Mapping, Sequence
 from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from indico_sync.site.cache import Manifest, fingerprint, load_rows, reusable_pages
+from indico_sync.site.cache import Manifest, fingerprint, load_rows, reusable_pages, row_entry
 from indico_sync.site.sources import load_templates
 from indico_sync.site.worker import Background
-from indico_sync.writer import Lines, Stage
+from indico_sync.writer import CacheFile, Stage
 
 if TYPE_CHECKING:
     from indico_sync.config import Config
@@ -42,7 +41,7 @@ def meeting_child(
 
 
 def row_cache(
-    keys: Mapping[str, str], out: Path | None, rows: Lines | None, *, reuse: bool
+    keys: Mapping[str, str], out: Path | None, rows: CacheFile | None, *, reuse: bool
 ) -> RowCache | None:
     """Home's rows: those of the last build (beside an untouched output), and `rows` to
     keep this build's in."""
@@ -50,10 +49,10 @@ def row_cache(
 
     if out is None or rows is None:
         return None
-    lines: Lines = rows
+    lines: CacheFile = rows
 
     def record(key: str, html: str) -> None:
-        lines.write(json.dumps([key, html], ensure_ascii=False, separators=(",", ":")))
+        lines.write(row_entry(key, html))
 
     return RowCache(keys, load_rows(out) if reuse else {}, record)
 
