@@ -252,13 +252,14 @@ def reusable_pages(
     """
     if manifest is None:
         return {}
+    root = os.fspath(out)
     found: dict[str, tuple[bytes, ...]] = {}
     for slug, key in keys.items():
         if manifest.keys.get(slug) != key:
             continue
         names = [path.format(slug=slug) for path in paths]
         if intact and all(name in manifest.outputs for name in names):
-            found[slug] = tuple(Kept(out / name) for name in names)
+            found[slug] = tuple(Kept(f"{root}/{name}") for name in names)
             continue
         try:
             files = [out / name for name in names]
