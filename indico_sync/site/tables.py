@@ -7,7 +7,7 @@ made when the loop reaches it. `RowCache` takes the rows the last build made, by
 
 from __future__ import annotations
 
-import secrets
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from indico_sync.site.render import SiteView
     from indico_sync.writer import Stage
 
-PLACE = f"\0{secrets.token_hex(8)}\0"
+PLACE = f"\0{os.urandom(8).hex()}\0"  # not `secrets`: 5 ms of imports at every start
 """Where the meetings tables go in a page written piece by piece: in no page's text."""
 
 
