@@ -20,6 +20,7 @@ from indico_sync.meetings import Meeting, MeetingType, Person, Status, Talk
 from indico_sync.site.calendar import (
     _PREFIX,
     _STATUS,
+    HeadStore,
     _fold,
     _text,
     build_description,
@@ -488,3 +489,44 @@ def test_the_header_without_time_zones_is_what_icalendar_writes() -> None:
         site_url = "https://wg.example.org/" + "".join(rng.choices("ab,;/é", k=rng.randint(0, 90)))
         expected = reference(one_line(name), one_line(description), site_url)
         assert calendar_head(name, description, site_url, ()) == expected, (name, description)
+
+
+def test_the_header_is_kept_between_builds_under_a_key_of_all_it_depends_on(
+    tmp_path: Path,
+) -> None:
+    """The header with its VTIMEZONEs (which needs icalendar) is made once and kept in a
+    file; a later calendar takes it from there (shown by a line put into the kept copy)
+    while nothing it depends on changed, and makes it again when something did or the
+    file is damaged. The calendar is always what it is without the file."""
+    meetings = [
+        meeting("1"),
+        meeting("2", start=datetime(2025, 3, 4, 9, tzinfo=UTC)),
+        meeting("3", start=datetime(2026, 1, 5, 18, tzinfo=ZoneInfo("America/Chicago"))),
+    ]
+    path = tmp_path / "._site.calendar"
+
+    def kept(description: str = "WG meetings") -> tuple[bytes, str]:
+        store = HeadStore(path)
+        ical = render_calendar(
+            meetings, name="WG calendar", description=description, site_url="", store=store
+        )
+        assert ical == render_calendar(
+            meetings, name="WG calendar", description=description, site_url=""
+        )
+        store.save()
+        return ical, store.made
+
+    first, made = kept()
+    assert made and path.is_file() and first.count(b"BEGIN:VTIMEZONE") == 2
+    second, made = kept()
+    assert second == first and made == ""  # taken from the file
+    path.write_bytes(path.read_bytes().replace(b"CALSCALE:", b"X-KEPT:1\r\nCALSCALE:", 1))
+    marked = render_calendar(
+        meetings, name="WG calendar", description="WG meetings", site_url="",
+        store=HeadStore(path),
+    )  # fmt: skip
+    assert b"X-KEPT:1" in marked
+    third, made = kept("Other meetings")  # another header: made again, and kept
+    assert made and b"X-KEPT" not in path.read_bytes()
+    path.write_bytes(b"damaged")
+    assert kept("Other meetings") == (third, made)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from indico_sync.site import steps
 from indico_sync.site.cache import (
     Manifest,
+    calendar_path,
     fingerprint,
     intact_state,
     is_fresh,
@@ -62,6 +63,7 @@ class BuildResult:
     reused: int = field(default=0, compare=False)  # meeting pages kept from the last build
     keys: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
     converted: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    head: str = field(default="", compare=False, repr=False)  # the calendar's, to keep
 
 
 def build(
@@ -99,6 +101,8 @@ def build(
     log.debug("wrote %d files to %s", result.files, out)
     _write_manifest(out, print_=print_, span=span, result=result, written=written)
     rows.keep()
+    if result.head:
+        write_text(calendar_path(out), result.head, durable=False)  # only a cache
     return result
 
 
@@ -154,7 +158,7 @@ def _in_memory(
     helper = Background(
         [
             functools.partial(steps.pickled_pages, sources[split:], config, converted),
-            functools.partial(steps.render_calendar, config, meetings, stage),
+            functools.partial(steps.render_calendar, config, meetings, stage, out),
         ]
     )
     helpers = [helper]
@@ -184,7 +188,7 @@ def _in_memory(
                 config, pages, meetings, templates=templates, out=None, old=None,
                 digests=snapshot.digests,
             )[0]  # fmt: skip
-        made = Deferred(reuse, set(later), helpers[-1].next)
+        made, calendar = Deferred(reuse, set(later), helpers[-1].next), _Calendar()
         files = render_site(
             config=config,
             pages=pages,
@@ -193,7 +197,7 @@ def _in_memory(
             assets=load_assets(templates),
             env=load_templates(templates),
             now=now,
-            calendar=lambda: pickle.loads(helper.next()),  # noqa: S301  # our own child's
+            calendar=lambda: calendar.set(pickle.loads(helper.next())),  # noqa: S301  # ours
             updated=snapshot.updated,
             reuse=made,
             stage=stage,
@@ -210,8 +214,19 @@ def _in_memory(
         reused=len(reuse),
         keys=keys,
         converted={markdown[names[page.source]]: page.html for page in pages},
+        head=calendar.head,
     )
     return files, result, now_span(meetings, now)
+
+
+class _Calendar:
+    """The child's meetings.ics, and the header it made to keep for the next build."""
+
+    head = ""
+
+    def set(self, made: tuple[bytes, str]) -> bytes:
+        content, self.head = made
+        return content
 
 
 def _later(todo: Sequence[str]) -> list[str]:

@@ -52,6 +52,11 @@ def rows_path(out: Path) -> Path:
     return out.absolute().parent / f".{out.absolute().name}.rows"
 
 
+def calendar_path(out: Path) -> Path:
+    """The calendar's header as the last build made it (`calendar.stored_head`)."""
+    return out.absolute().parent / f".{out.absolute().name}.calendar"
+
+
 def load_rows(out: Path) -> Mapping[str, str]:
     """The last build's rows by key; none when the file is missing or damaged."""
     try:

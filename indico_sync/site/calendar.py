@@ -12,22 +12,32 @@ took 0.2 s for 1,000 meetings, the slowest step of a build. `write_event` writes
 exactly the bytes icalendar's `Event.to_ical` gives for the same event (the same
 property order, TEXT escaping and 75-octet folding); tests/test_calendar.py keeps
 icalendar's own rendering as the reference and compares them byte for byte.
+
+The header with its VTIMEZONEs is kept between builds (`stored_head`): after a sync that
+changed one meeting it is the same, and making it again took a third of that rebuild's
+critical path (importing icalendar, then the zones' transitions).
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import importlib.util
 import io
+import json
 import re
-from collections.abc import Sequence
+import zoneinfo
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from indico_sync import __version__
 from indico_sync.meetings import Meeting, Status, sort_meetings
-from indico_sync.untrusted import is_web_url, one_line
+from indico_sync.untrusted import is_web_url, load_regular, one_line
+from indico_sync.writer import write_text
 
 if TYPE_CHECKING:
     from icalendar import Timezone
@@ -49,38 +59,137 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _UNSAFE_UID = re.compile(r"[^A-Za-z0-9.-]+")
 
 
-def render_meetings_calendar(config: Config, meetings: Sequence[Meeting]) -> bytes:
+def render_meetings_calendar(
+    config: Config, meetings: Sequence[Meeting], *, store: HeadStore | None = None
+) -> bytes:
     """meetings.ics: every meeting of the site, for calendar apps to subscribe to.
 
     Each event's URL is its meeting page on the site (when the config has a `url`); the
-    Indico link stays in the description."""
+    Indico link stays in the description. `store`: where the header is kept between
+    builds (`stored_head`)."""
     return render_calendar(
         meetings,
         name=f"{config.title} meetings",
         description=config.description,
         site_url=f"{config.url}{config.baseurl}/",
         pages=f"{config.url}{config.baseurl}/" if config.url else "",
+        store=store,
     )
 
 
 def render_calendar(
-    meetings: Sequence[Meeting], *, name: str, description: str, site_url: str, pages: str = ""
+    meetings: Sequence[Meeting],
+    *,
+    name: str,
+    description: str,
+    site_url: str,
+    pages: str = "",
+    store: HeadStore | None = None,
 ) -> bytes:
     """The whole calendar: header, one VTIMEZONE per zone used, one VEVENT per meeting.
 
     `pages` is the site's absolute root URL (each event's URL is then its meeting page,
-    `{pages}{page_path}`), or "" to use the Indico URL.
+    `{pages}{page_path}`), or "" to use the Indico URL. `store`: see `stored_head`.
 
     Each VEVENT is appended to one buffer as soon as it is written, and the buffer becomes
     the result without a copy: the calendar is in memory once (7 MB for 10,000 meetings),
     not also as a list of its events."""
     ordered = sort_meetings(meetings)
     out = io.BytesIO()
-    out.write(calendar_head(name, description, site_url, tuple(build_spans(ordered).items())))
+    spans = zone_spans(ordered)
+    if store is None:
+        out.write(calendar_head(name, description, site_url, _timezones(spans)))
+    else:
+        out.write(stored_head(store, name, description, site_url, spans))
     for meeting in ordered:
         out.write(write_event(meeting, url=f"{pages}{meeting.page_path}" if pages else ""))
     out.write(b"END:VCALENDAR\r\n")
     return out.getvalue()
+
+
+class HeadStore:
+    """Where `stored_head` finds the header the last build kept (`path`), and the entry
+    for a header made anew (`made`), to be saved once the build has succeeded (`save`):
+    a failed build leaves nothing new beside its output."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.made = path, ""
+
+    def save(self) -> None:
+        if self.made:
+            write_text(self.path, self.made, durable=False)  # only a cache
+
+
+def stored_head(
+    store: HeadStore,
+    name: str,
+    description: str,
+    site_url: str,
+    spans: Mapping[str, tuple[date, date]],
+) -> bytes:
+    """`calendar_head`, kept in a file between builds, with which of the zones `is_utc`
+    (both need icalendar, whose import alone takes 0.09-0.17 s).
+
+    Its key stands for all the header depends on: the arguments, the zones and their
+    years, this package's code, the installed icalendar and each zone's file in the tz
+    database (a zone found only in the `tzdata` package is not kept). A missing, damaged
+    or other key's file is made again, and replaced when the build succeeds."""
+    key = _head_key(name, description, site_url, spans)
+    if key is not None:
+        try:
+            stored_key, recorded, head = load_regular(store.path).split(b"\n", 2)
+            known = json.loads(recorded)
+            if stored_key == key.encode() and isinstance(known, dict) and set(known) == set(spans):
+                _UTC.update((zone, bool(flag)) for zone, flag in known.items())
+                return head
+        except (OSError, ValueError):
+            pass  # missing or damaged: made again below
+    head = calendar_head(name, description, site_url, _timezones(spans))
+    if key is not None:
+        utc = json.dumps({zone: is_utc(zone) for zone in spans}, sort_keys=True)
+        store.made = f"{key}\n{utc}\n{head.decode()}"
+    return head
+
+
+def _head_key(
+    name: str, description: str, site_url: str, spans: Mapping[str, tuple[date, date]]
+) -> str | None:
+    """What `stored_head` keeps its header under; None when a zone's data is not a file."""
+    from indico_sync.site.cache import fingerprint
+
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(repr((name, description, site_url, sorted(spans.items()))).encode())
+    digest.update(fingerprint([], skip=None).encode())  # this package's code
+    digest.update(repr(_library_state("icalendar")).encode())
+    for zone in sorted(spans):
+        data = _zone_file(zone)
+        if data is None:
+            return None
+        digest.update(b"\0" + data)
+    return digest.hexdigest()
+
+
+def _library_state(name: str) -> tuple[object, ...]:
+    """An installed library's version, without importing it: its `.dist-info` folders'
+    names beside it, and its `__init__.py`'s size and time."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None:
+        return ()
+    origin = Path(spec.origin)
+    info = origin.stat()
+    names = (entry.name for entry in origin.parent.parent.iterdir())
+    found = sorted(each for each in names if each.startswith(f"{name}-") and "-info" in each)
+    return (str(origin), info.st_size, info.st_mtime_ns, *found)
+
+
+def _zone_file(zone: str) -> bytes | None:
+    """The zone's TZif file as `zoneinfo` finds it first (its `TZPATH`), or None."""
+    for root in zoneinfo.TZPATH:
+        try:  # often a link (UTC -> Etc/UTC): followed, as zoneinfo does
+            return Path(root, *zone.split("/")).read_bytes()
+        except OSError:
+            continue
+    return None
 
 
 @functools.lru_cache(maxsize=64)
@@ -147,17 +256,27 @@ def build_spans(meetings: Sequence[Meeting]) -> dict[str, tuple[date, date]]:
     Each covers only the years its meetings span, which keeps the component short
     and still deterministic. UTC needs none: its times are written with a `Z`.
     """
+    return dict(_timezones(zone_spans(meetings)))
+
+
+def zone_spans(meetings: Sequence[Meeting]) -> dict[str, tuple[date, date]]:
+    """`build_spans` of every zone the meetings use, UTC ones too."""
     spans: dict[str, tuple[date, date]] = {}
     for meeting in meetings:
         zone = meeting.zone
-        if is_utc(zone.key):
-            continue
         start, end = local_times(meeting, zone)
         first, last = date(start.year, 1, 1), date(end.year + 1, 1, 1)
         if zone.key in spans:
             first, last = min(first, spans[zone.key][0]), max(last, spans[zone.key][1])
         spans[zone.key] = (first, last)
     return dict(sorted(spans.items()))
+
+
+def _timezones(
+    spans: Mapping[str, tuple[date, date]],
+) -> tuple[tuple[str, tuple[date, date]], ...]:
+    """The spans of the zones that get a VTIMEZONE: all but UTC."""
+    return tuple((zone, span) for zone, span in spans.items() if not is_utc(zone))
 
 
 def write_event(meeting: Meeting, *, url: str = "") -> bytes:
@@ -194,14 +313,20 @@ def _time_line(name: str, moment: datetime, key: str) -> bytes:
     return moment.strftime(f"{name};TZID={key}:%Y%m%dT%H%M%S").encode()
 
 
-@functools.cache
 def is_utc(key: str) -> bool:
-    """UTC and zones that always were UTC (Etc/UTC, GMT, ...): times get a `Z`, no TZID."""
+    """UTC and zones that always were UTC (Etc/UTC, GMT, ...): times get a `Z`, no TZID.
+
+    As icalendar judges it, once per zone (or as `stored_head` found it recorded)."""
     if key == "UTC":
         return True
-    from icalendar.timezone.tzid import tzid_from_tzinfo
+    if key not in _UTC:
+        from icalendar.timezone.tzid import tzid_from_tzinfo
 
-    return tzid_from_tzinfo(ZoneInfo(key)) == "UTC"
+        _UTC[key] = tzid_from_tzinfo(ZoneInfo(key)) == "UTC"
+    return _UTC[key]
+
+
+_UTC: dict[str, bool] = {}
 
 
 def _escape(text: str) -> str:

@@ -13,7 +13,14 @@ from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from indico_sync.site.cache import Manifest, fingerprint, load_rows, reusable_pages, row_entry
+from indico_sync.site.cache import (
+    Manifest,
+    calendar_path,
+    fingerprint,
+    load_rows,
+    reusable_pages,
+    row_entry,
+)
 from indico_sync.site.sources import load_templates
 from indico_sync.site.worker import Background
 from indico_sync.writer import CacheFile, Stage
@@ -131,9 +138,14 @@ def render_meeting_pages(
     return pickle.dumps({slug: tuple(files) for slug, files in made.items()})
 
 
-def render_calendar(config: Config, meetings: Sequence[Meeting], stage: Stage | None) -> bytes:
-    """meetings.ics, pickled: written to `stage` (`Staged`) if given, else its bytes."""
-    from indico_sync.site.calendar import render_meetings_calendar
+def render_calendar(
+    config: Config, meetings: Sequence[Meeting], stage: Stage | None, out: Path | None
+) -> bytes:
+    """meetings.ics, pickled: written to `stage` (`Staged`) if given, else its bytes; and the
+    header to keep beside `out` for the next build, or "" (`calendar.stored_head`)."""
+    from indico_sync.site.calendar import HeadStore, render_meetings_calendar
 
-    calendar = render_meetings_calendar(config, meetings)
-    return pickle.dumps(stage.put("meetings.ics", calendar) if stage else calendar)
+    store = HeadStore(calendar_path(out)) if out is not None else None
+    calendar = render_meetings_calendar(config, meetings, store=store)
+    made = stage.put("meetings.ics", calendar) if stage else calendar
+    return pickle.dumps((made, store.made if store else ""))
