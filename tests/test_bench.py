@@ -66,7 +66,10 @@ def test_the_other_tools_write_indico_syncs_meeting_ics(tmp_path: Path, module: 
     ours = tmp_path / "ours"
     build(source, ours, templates=ROOT / "templates", now=NOW)
     site, out = module.make_site(source, tmp_path / "site"), tmp_path / "out"
-    subprocess.run(module.build_command(site, out), check=True, capture_output=True)
+    done = subprocess.run(module.build_command(site, out), capture_output=True, check=False)
+    if b"Dependency Error" in done.stderr:  # Jekyll without minima or a plugin: see README
+        pytest.skip(done.stderr.decode(errors="replace").split("Dependency Error:")[1][:160])
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
 
     found = check_output(out, event_ids=range(FIRST_EVENT_ID, FIRST_EVENT_ID + MEETINGS))
     assert found.meeting_pages == found.meeting_calendars == MEETINGS
