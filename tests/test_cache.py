@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from datetime import UTC, datetime, timedelta
@@ -11,7 +12,7 @@ import pytest
 from helpers import EXAMPLE_SITE, TEMPLATES, retitle
 
 from indico_sync.site.build import build
-from indico_sync.site.cache import load_manifest, now_span
+from indico_sync.site.cache import load_manifest, manifest_path, now_span
 from indico_sync.snapshot import load_snapshot
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
@@ -53,6 +54,74 @@ def test_any_change_rebuilds(site: Path, tmp_path: Path, change: str) -> None:
     build(site, out, templates=TEMPLATES, now=now)
     assert stamp(out) != before
     assert (out / "about" / "index.html").exists()
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["file in a meeting folder", "folder", "hidden file", "page made a link", "folder made a file"],
+)
+def test_anything_added_or_replaced_in_the_output_is_seen_without_listing_it(
+    tmp_path: Path, change: str
+) -> None:
+    """The output is checked by the recorded files' and folders' states, looked up by path
+    (`cache.untouched`): a file or folder added anywhere, even a hidden one, or a file or
+    folder replaced by another kind, makes the next build with the same inputs a real one,
+    which gives exactly what a cold build gives."""
+    source, out = tmp_path / "src", tmp_path / "_site"
+    shutil.copytree(GOLDEN_SOURCE, source)
+    build(source, out, templates=TEMPLATES, now=NOW)
+    manifest = load_manifest(out)
+    assert manifest is not None and "" in manifest.folders and "meetings" in manifest.folders
+    meeting = next(p for p in (out / "meetings").iterdir() if p.is_dir())
+    if change == "file in a meeting folder":
+        (meeting / "notes.html").write_text("added by hand")
+    elif change == "folder":
+        (out / "drafts").mkdir()
+    elif change == "hidden file":
+        (meeting / ".hidden").write_text("added by hand")
+    elif change == "page made a link":
+        page = meeting / "index.html"
+        target = tmp_path / "elsewhere.html"
+        target.write_bytes(page.read_bytes())
+        page.unlink()
+        page.symlink_to(target)
+        folder = meeting.relative_to(out).as_posix()
+        os.utime(meeting, ns=(0, manifest.folders[folder]))  # only the page tells it now
+    else:
+        about = out / "about"
+        shutil.rmtree(about)
+        about.write_text("a file now")
+    again = build(source, out, templates=TEMPLATES, now=NOW)
+    assert not again.fresh
+    cold = tmp_path / "cold"
+    build(source, cold, templates=TEMPLATES, now=NOW)
+    assert contents(out) == contents(cold)
+
+
+def contents(folder: Path) -> dict[str, bytes]:
+    """Every entry under `folder` by path: a file's bytes, or its kind."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() if p.is_file() and not p.is_symlink()
+        else b"link" if p.is_symlink() else b"folder"
+        for p in sorted(folder.rglob("*"))
+    }  # fmt: skip
+
+
+def test_an_output_recorded_by_an_earlier_version_is_still_found_untouched(
+    site: Path, tmp_path: Path
+) -> None:
+    """A manifest without the folders' times (written before they were recorded) has the
+    output walked instead: unchanged, the rebuild still writes nothing."""
+    out = tmp_path / "_site"
+    build(site, out, templates=TEMPLATES, now=NOW)
+    path = manifest_path(out)
+    data = json.loads(path.read_text())
+    del data["folders"]
+    path.write_text(json.dumps(data))
+    before = stamp(out)
+    assert build(site, out, templates=TEMPLATES, now=NOW).fresh and stamp(out) == before
+    (out / "drafts.html").write_text("added by hand")  # (an empty folder the walk missed)
+    assert not build(site, out, templates=TEMPLATES, now=NOW).fresh
 
 
 def test_now_span_is_bounded_by_the_nearest_meeting_edges() -> None:

@@ -24,6 +24,7 @@ from indico_sync.site.cache import (
     Manifest,
     calendar_path,
     fingerprint,
+    folder_state,
     intact_state,
     is_fresh,
     load_manifest,
@@ -265,5 +266,6 @@ def _write_manifest(
         meetings=result.meetings,
         keys=result.keys,
         converted=result.converted,
+        folders=folder_state(out, written),
     )
     write_text(manifest_path(out), render_manifest(manifest), durable=False)  # only a cache
