@@ -40,8 +40,6 @@ from indico_sync.untrusted import is_web_url, load_regular, one_line
 from indico_sync.writer import write_text
 
 if TYPE_CHECKING:
-    from icalendar import Timezone
-
     from indico_sync.config import Config
 
 _PRODID = f"-//indico_sync//{__version__}//EN"
@@ -240,27 +238,13 @@ def calendar_head(
     return ical.removesuffix(b"END:VCALENDAR\r\n")
 
 
-def build_timezones(meetings: Sequence[Meeting]) -> list[Timezone]:
-    """VTIMEZONEs for every zone the events use, sorted by TZID for stable output."""
-    from icalendar import Timezone
-
-    return [
-        Timezone.from_tzid(key, first_date=first, last_date=last)
-        for key, (first, last) in build_spans(meetings).items()
-    ]
-
-
-def build_spans(meetings: Sequence[Meeting]) -> dict[str, tuple[date, date]]:
-    """The years each zone's VTIMEZONE covers, by TZID, sorted.
+def zone_spans(meetings: Sequence[Meeting]) -> dict[str, tuple[date, date]]:
+    """The years each zone's VTIMEZONE covers, by TZID, sorted: every zone the meetings
+    use, UTC ones too (`_timezones` leaves those out: their times are written with a `Z`).
 
     Each covers only the years its meetings span, which keeps the component short
-    and still deterministic. UTC needs none: its times are written with a `Z`.
+    and still deterministic.
     """
-    return dict(_timezones(zone_spans(meetings)))
-
-
-def zone_spans(meetings: Sequence[Meeting]) -> dict[str, tuple[date, date]]:
-    """`build_spans` of every zone the meetings use, UTC ones too."""
     spans: dict[str, tuple[date, date]] = {}
     for meeting in meetings:
         zone = meeting.zone
