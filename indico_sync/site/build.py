@@ -102,8 +102,9 @@ def build(
     log.debug("wrote %d files to %s", result.files, out)
     _write_manifest(out, print_=print_, span=span, result=result, written=written)
     rows.keep()
-    if result.head:
-        write_text(calendar_path(out), result.head, durable=False)  # only a cache
+    from indico_sync.site.calendar import HeadStore
+
+    HeadStore(calendar_path(out), result.head).save()
     return result
 
 

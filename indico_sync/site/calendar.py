@@ -110,8 +110,8 @@ class HeadStore:
     for a header made anew (`made`), to be saved once the build has succeeded (`save`):
     a failed build leaves nothing new beside its output."""
 
-    def __init__(self, path: Path) -> None:
-        self.path, self.made = path, ""
+    def __init__(self, path: Path, made: str = "") -> None:
+        self.path, self.made = path, made
 
     def save(self) -> None:
         if self.made:

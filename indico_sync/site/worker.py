@@ -3,7 +3,7 @@
 Fork, not spawn: the child starts with the parent's loaded config, pages and meetings, so
 nothing is pickled on the way in; only the results (bytes) come back, each as its length
 and its bytes through a pipe. Plain `os.fork`, not `multiprocessing`: importing that (with
-`socket`, `selectors` and `subprocess`) took 15 ms of every build's start.
+`socket`, `selectors` and `subprocess`) took 19-28 ms of every build's start.
 """
 
 from __future__ import annotations
