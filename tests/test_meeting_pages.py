@@ -368,6 +368,23 @@ def test_a_rebuild_updates_the_output_in_place_and_a_tampered_one_whole(tmp_path
     assert files_of(out) == files_of(cold)
 
 
+def test_an_output_given_as_a_relative_path_is_updated_in_place_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--out _site`, as the README runs it: the kept pages name the output by the path as
+    given, the writer by its absolute path; the update in place must see they are one."""
+    shutil.copytree(GOLDEN, tmp_path / "src")
+    monkeypatch.chdir(tmp_path)
+    source, out = Path("src"), Path("_site")
+    build(source, out, templates=TEMPLATES, now=NOW)
+    folder = out.stat().st_ino
+    retitle(source, "GNN ML WG meeting #42", "GNN ML WG meeting #42 (moved)")
+    build(source, out, templates=TEMPLATES, now=NOW)
+    assert out.stat().st_ino == folder  # not swapped for a new folder
+    build(source, Path("cold"), templates=TEMPLATES, now=NOW)
+    assert files_of(out) == files_of(Path("cold"))
+
+
 def test_a_page_edited_by_hand_or_a_template_change_is_rendered_again(tmp_path: Path) -> None:
     source, out, templates = tmp_path / "src", tmp_path / "_site", tmp_path / "templates"
     shutil.copytree(GOLDEN, source)

@@ -299,7 +299,7 @@ def reusable_pages(
     """
     if manifest is None:
         return {}
-    root = os.fspath(out)
+    root = os.fspath(out.absolute())  # as `writer.write_site` names it, to see its own files
     found: dict[str, tuple[bytes, ...]] = {}
     for slug, key in keys.items():
         if manifest.keys.get(slug) != key:
@@ -309,7 +309,7 @@ def reusable_pages(
             found[slug] = tuple(Kept(f"{root}/{name}") for name in names)
             continue
         try:
-            files = [out / name for name in names]
+            files = [f"{root}/{name}" for name in names]
             infos = list(map(os.lstat, files))
             states = [(info.st_size, info.st_mtime_ns) for info in infos]
             if all(stat.S_ISREG(info.st_mode) for info in infos) and all(
