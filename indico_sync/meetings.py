@@ -81,6 +81,9 @@ class Material:
     filename: str = ""  # files only
     content_type: str = ""  # files only
     size: int | None = None  # files only, in bytes
+    # Flagged `is_protected` by Indico (or its folder): stored only under `indico.protected:
+    # full`, and dropped by the build under any other policy (`policy.protect_meetings`)
+    protected: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

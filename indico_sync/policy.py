@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from indico_sync.config import IndicoConfig
-from indico_sync.meetings import Meeting, Override, Protection
+from indico_sync.meetings import Material, Meeting, Override, Protection
 
 
 def publishable(meetings: Iterable[Meeting], indico: IndicoConfig) -> list[Meeting]:
@@ -63,17 +63,33 @@ def protect_meetings(meetings: Iterable[Meeting], policy: Protection) -> list[Me
 
     `title` keeps what Indico's anonymous category page shows (the title, a lock) plus
     the date, time, status and link; talks, speakers, description, location, type,
-    materials and minutes go. `hide` drops the meeting; `full` keeps everything.
+    materials and minutes go. `hide` drops the meeting; `full` keeps everything. Under
+    `title` and `hide`, a public meeting loses the materials Indico flags protected: a sync
+    never stores them, but one made under `full` before the policy changed did.
     """
     if policy is Protection.FULL:
         return list(meetings)
     result = []
     for meeting in meetings:
         if not meeting.protected:
-            result.append(meeting)
+            result.append(without_protected_materials(meeting))
         elif policy is Protection.TITLE:
             result.append(title_only(meeting))
     return result
+
+
+def without_protected_materials(meeting: Meeting) -> Meeting:
+    """`meeting` without the materials flagged protected, its own and its talks'."""
+    talks = meeting.talks
+    if any(m.protected for talk in talks for m in talk.materials):
+        talks = tuple(replace(talk, materials=_public(talk.materials)) for talk in talks)
+    elif not any(m.protected for m in meeting.materials):
+        return meeting  # none: the common case, without a copy
+    return replace(meeting, materials=_public(meeting.materials), talks=talks)
+
+
+def _public(materials: tuple[Material, ...]) -> tuple[Material, ...]:
+    return tuple(m for m in materials if not m.protected)
 
 
 def title_only(meeting: Meeting) -> Meeting:

@@ -84,6 +84,7 @@ def _materials(materials: tuple[Material, ...]) -> list[dict[str, Any]]:
             **({"filename": m.filename} if m.filename else {}),
             **({"content_type": m.content_type} if m.content_type else {}),
             **({"size": m.size} if m.size is not None else {}),
+            **({"protected": True} if m.protected else {}),
         }
         for m in materials
     ]
@@ -204,9 +205,10 @@ def _read_materials(raw: Mapping[str, Any], share: Shared) -> tuple[Material, ..
         content_type, size = share.get_str(item, "content_type", ""), item.get("size")
         if size is not None and type(size) is not int:
             size = _get(item, "size", (int, type(None)), None)
+        hidden = _get(item, "protected", bool, False) if "protected" in item else False
         material = Material(
             title=title, url=url, kind=kind, link=link, folder=folder, filename=filename,
-            content_type=content_type, size=size,
+            content_type=content_type, size=size, protected=hidden,
         )  # fmt: skip
         materials.append(material)
     return tuple(materials)

@@ -40,9 +40,12 @@ def titles(materials: tuple[Material, ...]) -> list[str]:
 
 
 def every_title(meetings: dict[str, Meeting]) -> set[str]:
-    found = {m.title for meeting in meetings.values() for m in meeting.materials}
-    talks = (talk for meeting in meetings.values() for talk in meeting.talks)
-    return found | {m.title for talk in talks for m in talk.materials}
+    return {m.title for m in every_material(meetings)}
+
+
+def every_material(meetings: dict[str, Meeting]) -> list[Material]:
+    talks = [m for meeting in meetings.values() for talk in meeting.talks for m in talk.materials]
+    return [m for meeting in meetings.values() for m in meeting.materials] + talks
 
 
 @pytest.mark.parametrize("name", ["categ_materials_anon", "categ_materials_reader"])
@@ -111,6 +114,10 @@ def test_full_mode_keeps_what_the_token_reads() -> None:
     assert set(READER_ONLY) <= every_title(reader)
     assert "Click me" not in every_title(reader)  # never a javascript: link
     assert reader["6"].minutes is not None and "confidential" in reader["6"].minutes.html
+    # flagged, so that a build under another policy drops them (`policy.protect_meetings`)
+    assert {m.title for m in every_material(reader) if m.protected} == set(READER_ONLY)
+    public = every_material(normalise(recorded("categ_materials_reader")))
+    assert public and not any(m.protected for m in public)
 
 
 def test_materials_come_from_folders_never_twice_from_the_legacy_view() -> None:

@@ -116,6 +116,31 @@ def test_full_mode_stores_what_the_reader_may_read(
 
 
 @respx.mock
+def test_a_build_after_leaving_full_mode_publishes_no_protected_material(
+    site: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Under `full` a protected attachment is stored flagged; a build after the policy went
+    back to `title` (offline, before any sync) drops it, and a public one stays."""
+    monkeypatch.setenv("INDICO_TOKEN", TOKEN)
+    configure(site, "  protected: full\n")
+    serve("categ_materials_reader")
+    sync(site)
+    stored = load_snapshot(site)
+    talks = [m for meeting in stored for talk in meeting.talks for m in talk.materials]
+    flagged = {m.title for m in [*talks, *(m for x in stored for m in x.materials)] if m.protected}
+    assert flagged == {"Internal notes (WG members)", "Backup slides (WG only)", "Steering agenda"}
+    config = site / "_config.yml"
+    config.write_text(config.read_text("utf-8").replace("protected: full", "protected: title"))
+    out = tmp_path / "_site"
+    templates = Path(__file__).parent.parent / "templates"
+    built = ["build", "--source", str(site), "--out", str(out), "--templates", str(templates)]
+    assert main(built) == EXIT_OK
+    site_text = "\n".join(p.read_text("utf-8") for p in out.rglob("*") if p.is_file())
+    assert [s for s in SECRET if s.casefold() in site_text.casefold()] == []
+    assert "GraphNeT status slides" in site_text and "normalizing-flows.pptx" in site_text
+
+
+@respx.mock
 @pytest.mark.parametrize(
     "switch", ["  materials: false\n", "  protected: full\n  materials: false\n"]
 )
@@ -183,8 +208,9 @@ def test_the_snapshot_block_and_its_round_trip() -> None:
         filename="s.pdf", content_type="application/pdf", size=603,
     )  # fmt: skip
     video = Material(
-        title="Video", url="https://youtu.be/x", kind=MaterialKind.RECORDING, link=True
-    )
+        title="Video", url="https://youtu.be/x", kind=MaterialKind.RECORDING, link=True,
+        protected=True,
+    )  # fmt: skip
     talk = Talk(title="T", start=start, end=start.replace(hour=16, minute=20), materials=(slides,))
     bare = meeting(1, start)
     rich = meeting(
@@ -199,7 +225,7 @@ def test_the_snapshot_block_and_its_round_trip() -> None:
         '"url": "https://x.org/s.pdf", "kind": "slides", "folder": "Slides", '
         '"filename": "s.pdf", "content_type": "application/pdf", "size": 603}]}], '
         '"materials": [{"title": "Video", "url": "https://youtu.be/x", "kind": "recording", '
-        '"link": true}], "minutes": {"html": "<p>M</p>", "url": ""},'
+        '"link": true, "protected": true}], "minutes": {"html": "<p>M</p>", "url": ""},'
     )
     # A meeting without materials is written as before: no new keys, no churn.
     plain = render_snapshot([bare])
@@ -214,6 +240,11 @@ def test_the_snapshot_block_and_its_round_trip() -> None:
         ('"materials": [{"title": "x", "url": "https://x.org", "kind": "poster"}]', "kind"),
         ('"materials": [{"title": "x", "kind": "slides"}]', "url: missing"),
         ('"materials": {"title": "x"}', "materials: expected list"),
+        (
+            '"materials": [{"title": "x", "url": "https://x.org", "kind": "slides", '
+            '"protected": "no"}]',
+            "protected: expected bool, got 'no'",
+        ),
         ('"minutes": {"url": ""}', "html: missing"),
         ('"minutes": "text"', "minutes: expected"),
     ],

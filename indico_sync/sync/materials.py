@@ -66,24 +66,28 @@ def normalise_materials(
         if not isinstance(folder, dict):
             log.debug("%s: skipped a folder that is not a mapping: %s", where, quote(folder))
             continue
-        if folder.get("is_protected") is not False and not options.keep_protected:
-            continue  # protected, or its protection unknown: not public
+        hidden = folder.get("is_protected") is not False  # or its protection unknown
+        if hidden and not options.keep_protected:
+            continue  # not public
         name = "" if folder.get("default_folder") is True else clean_text(folder.get("title"))
         attachments = folder.get("attachments")
         for attachment in attachments if isinstance(attachments, list) else ():
-            material = _material(attachment, name, options, where=where)
+            material = _material(attachment, name, options, hidden=hidden, where=where)
             if material is not None:
                 materials.append(material)
     return tuple(materials)
 
 
 def _material(
-    attachment: object, folder: str, options: MaterialOptions, *, where: str
+    attachment: object, folder: str, options: MaterialOptions, *, hidden: bool, where: str
 ) -> Material | None:
+    """One attachment; `hidden`: its folder is protected (kept only under `keep_protected`,
+    then flagged, as the attachment is, so a build under another policy drops it)."""
     if not isinstance(attachment, dict):
         log.debug("%s: skipped an attachment that is not a mapping: %s", where, quote(attachment))
         return None
-    if attachment.get("is_protected") is not False and not options.keep_protected:
+    hidden = hidden or attachment.get("is_protected") is not False
+    if hidden and not options.keep_protected:
         return None
     title = clean_text(attachment.get("title"))
     link = attachment.get("type") == "link"
@@ -96,7 +100,7 @@ def _material(
         return None
     if link:
         kind = material_kind(title, folder, url, words=options.kinds)
-        return Material(title=title, url=url, link=True, folder=folder, kind=kind)
+        return Material(title=title, url=url, link=True, folder=folder, kind=kind, protected=hidden)
     filename = clean_text(attachment.get("filename"))
     content_type = clean_text(attachment.get("content_type")).lower()
     size = attachment.get("size")
@@ -110,6 +114,7 @@ def _material(
         kind=material_kind(
             title, folder, url, filename=filename, content_type=content_type, words=options.kinds
         ),
+        protected=hidden,
     )
 
 
