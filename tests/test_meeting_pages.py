@@ -4,6 +4,7 @@ sitemap entries, and the rebuild that renders only the meeting pages that change
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import sys
@@ -383,6 +384,12 @@ def test_an_output_given_as_a_relative_path_is_updated_in_place_too(
     assert out.stat().st_ino == folder  # not swapped for a new folder
     build(source, Path("cold"), templates=TEMPLATES, now=NOW)
     assert files_of(out) == files_of(Path("cold"))
+    # The same folders spelled otherwise are the same inputs: nothing to do, or as little.
+    templates = Path(os.path.relpath(TEMPLATES))
+    assert build(source.absolute(), out.absolute(), templates=templates, now=NOW).fresh
+    retitle(source, "GNN ML WG meeting #42 (moved)", "GNN ML WG meeting #42")
+    again = build(source.absolute(), out, templates=templates, now=NOW)
+    assert again.reused == again.meetings - 3
 
 
 def test_a_page_edited_by_hand_or_a_template_change_is_rendered_again(tmp_path: Path) -> None:

@@ -113,13 +113,16 @@ class RowFile(Mapping[str, str]):
 
 
 def fingerprint(folders: Iterable[Path], *, skip: Path | None) -> str:
-    """A hash of every input file's path and bytes (and of the package's own code)."""
+    """A hash of every input file's path and bytes (and of the package's own code).
+
+    Paths count from their folder (the first, second... of `folders`): `--source src`
+    and `--source /abs/src`, or a moved checkout, give the same fingerprint."""
     digest = hashlib.blake2b(digest_size=20)
     digest.update(indico_sync.__version__.encode())
     package = Path(indico_sync.__file__).parent
-    for folder in [*folders, package]:
+    for number, folder in enumerate([*folders, package]):
         for path in walk_files(folder, skip=skip):
-            digest.update(str(path).encode() + b"\0")
+            digest.update(f"{number}:{path.relative_to(folder)}\0".encode(errors="surrogateescape"))
             digest.update(_content(path, read=folder != package))  # code: stat is enough
             digest.update(b"\0")
     return digest.hexdigest()

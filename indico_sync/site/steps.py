@@ -9,6 +9,7 @@ import functools
 import hashlib
 import pickle
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -82,7 +83,8 @@ def keys_and_reuse(
     from indico_sync.site.render import build_site_view
 
     site = build_site_view(config, pages)
-    salt = f"{fingerprint([templates], skip=None)}\0{config!r}\0{site!r}"
+    where = replace(config, path=Path(config.path.name))  # not as spelled: the same pages
+    salt = f"{fingerprint([templates], skip=None)}\0{where!r}\0{site!r}"
     keys = page_keys(meetings, salt=salt, digests=digests)
     if out is None:
         return keys, {}
