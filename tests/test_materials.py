@@ -225,6 +225,24 @@ def test_bad_attachments_are_skipped_and_logged_at_debug(caplog: pytest.LogCaptu
     assert all(r.levelno == logging.DEBUG for r in caplog.records)
 
 
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("https://x.org/my slides.pdf", "https://x.org/my%20slides.pdf"),
+        ("  https://x.org/a b?q=c d#e f  ", "https://x.org/a%20b?q=c%20d#e%20f"),
+        ("https://x.org/plain", "https://x.org/plain"),
+        ("http://exa mple.org/a b", None),  # a space in the host: refused
+        ("https ://x.org/a b", None),
+        ("javascript: alert(1)//a b", None),
+        ("https://x.org/tab\tin it", None),  # other white space: refused
+    ],
+)
+def test_a_typed_link_with_spaces_is_kept_encoded(typed: str, stored: str | None) -> None:
+    link = attachment("Typed link", type="link", link_url=typed)
+    meeting = normalise([an_event(folders=[folder(link)])])["3"]
+    assert [m.url for m in meeting.materials] == ([stored] if stored else [])
+
+
 def test_a_folder_of_5000_attachments_is_kept_whole_and_fast() -> None:
     many = [attachment(f"Part {n:04}", n) for n in range(5000)]
     event = an_event(folders=[folder(*many, title="Parts", default_folder=False)])

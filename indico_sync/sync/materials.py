@@ -92,6 +92,8 @@ def _material(
     title = clean_text(attachment.get("title"))
     link = attachment.get("type") == "link"
     url = attachment.get("link_url" if link else "download_url")
+    if link and isinstance(url, str):
+        url = typed_url(url)
     if attachment.get("type") not in ("link", "file"):
         log.debug("%s: skipped attachment %s of unknown type", where, quote(title))
         return None
@@ -116,6 +118,18 @@ def _material(
         ),
         protected=hidden,
     )
+
+
+def typed_url(url: str) -> str:
+    """A link as people type it into Indico: spaces around it dropped, and spaces in its
+    path, query or fragment written `%20`, as a browser would send them. A space anywhere
+    before the path (`http://exa mple.org/`) is left for `is_web_url` to refuse."""
+    url = url.strip(" ")
+    scheme, sep, rest = url.partition("://")
+    host, slash, path = rest.partition("/")
+    if " " not in path or " " in scheme + host:
+        return url
+    return f"{scheme}{sep}{host}{slash}{path.replace(' ', '%20')}"
 
 
 def material_kind(
