@@ -76,9 +76,10 @@ def first_alias(text: str) -> int | None:
     return None
 
 
-# Indico's HTML (descriptions, minutes) reduced to text markup; links only http(s).
+# Indico's HTML (descriptions, minutes) reduced to text markup and headings; links only http(s).
 _CLEANER = nh3.Cleaner(
-    tags={"a", "p", "br", "strong", "b", "em", "i", "ul", "ol", "li", "code", "pre", "blockquote"},
+    tags={"a", "p", "br", "strong", "b", "em", "i", "ul", "ol", "li", "code", "pre", "blockquote"}
+    | {f"h{level}" for level in range(1, 7)},
     attributes={"a": {"href", "title"}},
     url_schemes={"http", "https"},
     link_rel="nofollow noopener",
@@ -89,7 +90,8 @@ _CLEANER = nh3.Cleaner(
 
 
 def clean_html(html: str) -> str:
-    """Indico's HTML (a description, minutes) as safe text markup: the one policy for both."""
+    """Indico's HTML (a description, minutes) as safe text markup: the one policy for both.
+    Cleaning clean HTML again gives it back unchanged (the build does, as defence in depth)."""
     return _CLEANER.clean(html).strip() if html.strip() else ""
 
 

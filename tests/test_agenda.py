@@ -28,6 +28,7 @@ from indico_sync.site.agenda import (
     sanitise,
     zone_note,
 )
+from indico_sync.untrusted import clean_html
 
 ZURICH = ZoneInfo("Europe/Zurich")
 CHICAGO = ZoneInfo("America/Chicago")
@@ -113,6 +114,17 @@ def test_descriptions_are_sanitised() -> None:
         '<a rel="nofollow noopener">j</a> <a rel="nofollow noopener">r</a></p>'
     )
     assert sanitise("  ") == ""
+
+
+def test_headings_are_kept_two_levels_down_without_attributes() -> None:
+    """Indico's editor makes <h2> of "Heading 1" (the recorded minutes start with one): kept
+    as a heading under the page's own, never with attributes; stored at its own level."""
+    raw = '<h1 onclick="x()">A</h1><h2 id="t" style="x">B</h2><h3>C</h3><h5>D</h5><h6>E</h6>'
+    assert sanitise(raw) == "<h3>A</h3><h4>B</h4><h5>C</h5><h6>D</h6><h6>E</h6>"
+    stored = clean_html(raw)  # what the sync keeps of minutes
+    assert stored == "<h1>A</h1><h2>B</h2><h3>C</h3><h5>D</h5><h6>E</h6>"
+    assert clean_html(stored) == stored and sanitise(stored) == sanitise(raw)
+    assert sanitise("<p>&lt;h2&gt; is text</p>") == "<p>&lt;h2&gt; is text</p>"
 
 
 def test_a_description_is_only_shown_without_talks() -> None:

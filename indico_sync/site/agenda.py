@@ -13,6 +13,7 @@ with plain data, while `render.py` assembles pages, feeds and files around it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -251,5 +252,15 @@ def _location(meeting: Meeting) -> str:
 
 
 def sanitise(description: str) -> Markup:
-    """Indico's description HTML, reduced to safe text markup; links only http(s)."""
-    return Markup(clean_html(description))  # noqa: S704
+    """Indico's description or minutes HTML, reduced to safe text markup (links only
+    http(s)), its headings two levels down: h1 -> h3, h2 -> h4 (Indico's editor makes `<h2>`
+    of "Heading 1"), the rest h5 and h6, under the page's title and section headings."""
+    clean = clean_html(description)
+    return Markup(_HEADING.sub(_lower, clean) if "<h" in clean else clean)  # noqa: S704
+
+
+_HEADING = re.compile(r"<(/?)h([1-6])>")  # in clean HTML: the sanitiser leaves them no attributes
+
+
+def _lower(match: re.Match[str]) -> str:
+    return f"<{match[1]}h{min(int(match[2]) + 2, 6)}>"
