@@ -12,6 +12,7 @@ output folder are untouched (`reusable_pages`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -117,15 +118,28 @@ def fingerprint(folders: Iterable[Path], *, skip: Path | None) -> str:
 
     Paths count from their folder (the first, second... of `folders`): `--source src`
     and `--source /abs/src`, or a moved checkout, give the same fingerprint."""
-    digest = hashlib.blake2b(digest_size=20)
-    digest.update(indico_sync.__version__.encode())
-    package = Path(indico_sync.__file__).parent
-    for number, folder in enumerate([*folders, package]):
-        for path in walk_files(folder, skip=skip):
-            digest.update(f"{number}:{path.relative_to(folder)}\0".encode(errors="surrogateescape"))
-            digest.update(_content(path, read=folder != package))  # code: stat is enough
-            digest.update(b"\0")
+    digest = hashlib.blake2b(code_fingerprint().encode(), digest_size=20)
+    for number, folder in enumerate(folders):
+        _add_files(digest, number, folder, skip=skip, read=True)
     return digest.hexdigest()
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """This package's version and code files (by stat), once a process: the code that
+    renders is the code imported at start (a build asks four times, 2-3 ms each)."""
+    digest = hashlib.blake2b(indico_sync.__version__.encode(), digest_size=20)
+    _add_files(digest, 0, Path(indico_sync.__file__).parent, skip=None, read=False)
+    return digest.hexdigest()
+
+
+def _add_files(
+    digest: hashlib.blake2b, number: int, folder: Path, *, skip: Path | None, read: bool
+) -> None:
+    for path in walk_files(folder, skip=skip):
+        digest.update(f"{number}:{path.relative_to(folder)}\0".encode(errors="surrogateescape"))
+        digest.update(_content(path, read=read))
+        digest.update(b"\0")
 
 
 def _content(path: Path, *, read: bool) -> bytes:

@@ -153,11 +153,11 @@ def _head_key(
     name: str, description: str, site_url: str, spans: Mapping[str, tuple[date, date]]
 ) -> str | None:
     """What `stored_head` keeps its header under; None when a zone's data is not a file."""
-    from indico_sync.site.cache import fingerprint
+    from indico_sync.site.cache import code_fingerprint
 
     digest = hashlib.blake2b(digest_size=20)
     digest.update(repr((name, description, site_url, sorted(spans.items()))).encode())
-    digest.update(fingerprint([], skip=None).encode())  # this package's code
+    digest.update(code_fingerprint().encode())
     digest.update(repr(_library_state("icalendar")).encode())
     for zone in sorted(spans):
         data = _zone_file(zone)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from indico_sync.site.cache import (
     Manifest,
     calendar_path,
+    code_fingerprint,
     fingerprint,
     load_rows,
     reusable_pages,
@@ -95,7 +96,7 @@ def keys_and_reuse(
 def markdown_keys(sources: Sequence[SourceFile], config: Config) -> dict[str, str]:
     """A key for each file's converted body, by file name: a hash of all it depends on
     (its text, the site's config and this code), to find it in the last build's manifest."""
-    salt = f"{fingerprint([], skip=None)}\0{config.site!r}\0{config.baseurl}\0".encode()
+    salt = f"{code_fingerprint()}\0{config.site!r}\0{config.baseurl}\0".encode()
     keys = {}
     for file in sources:
         digest = hashlib.blake2b(salt, digest_size=16)
