@@ -6,14 +6,22 @@ it. That is safe only when nothing is meant to run after this module: so the sta
 flushed and the atexit hooks (logging's flush, coverage's save) run first, and the normal exit is
 kept under a profiler, tracer or debugger (`python -m cProfile -o`, `trace`, coverage, pdb write
 their results after this module returns) and while other threads are still running.
+
+The cyclic garbage collector runs less often than Python's default (after 200,000 new objects,
+not 700), as mypy does. A build makes tens of thousands of records that live until the end and
+hold no cycles; the default made it walk them again and again: 70-90 ms of a 0.8 s rebuild
+after one meeting changed, at 1,000 meetings. Peak memory is the same (90 MB at 10,000).
 """
 
 import atexit
+import gc
 import os
 import sys
 import threading
 
-from indico_sync.cli import main
+gc.set_threshold(200_000, 30, 30)
+
+from indico_sync.cli import main  # noqa: E402  # after the threshold: imports make objects too
 
 WATCHERS = ("profile", "cProfile", "trace", "coverage", "pdb")
 
