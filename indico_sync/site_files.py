@@ -4,12 +4,15 @@ the old one in place.
 A file of the previous output that the new one holds unchanged (`Kept`) is hard-linked,
 not read and written again: no bytes are held, and one link is cheaper than a write.
 When at most half of the files change, `update_in_place` moves only those into the old
-output, one rename each, and puts every moved file back if a later step fails.
+output, one rename each, and puts every moved file back if a later step fails. A file
+whose bytes hash as the last build recorded (`digests`) is known unchanged without
+reading it: after a while idle, reading the old pages back took 26-33 ms of a rebuild.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 import stat
@@ -73,6 +76,16 @@ def put(path: str, content: bytes) -> os.stat_result:
         return os.fstat(fd)
     finally:
         os.close(fd)
+
+
+def digests(files: Mapping[str, bytes]) -> dict[str, str]:
+    """A hash of each file given as bytes (not `Kept` or `Staged`), by name: the manifest
+    keeps them, for the next `update_in_place`."""
+    return {
+        name: hashlib.blake2b(content, digest_size=16).hexdigest()
+        for name, content in files.items()
+        if not isinstance(content, Kept | Staged)
+    }
 
 
 def same_bytes(path: Path, content: bytes) -> bool:
@@ -139,10 +152,16 @@ def update_in_place(
     files: Mapping[str, bytes],
     stage: Stage,
     previous: Mapping[str, tuple[int, int]],
+    hashes: tuple[Mapping[str, str], Mapping[str, str]] = ({}, {}),
 ) -> dict[str, tuple[int, int]]:
     """Move the changed files into the previous output and delete the files it no longer
-    has; if a step fails, put back every file already moved (an atomic update)."""
+    has; if a step fails, put back every file already moved (an atomic update).
+
+    `hashes`: `digests` of the files the last build wrote, as its manifest recorded them
+    (trusted as `previous` is: the files still have the size and time it recorded), and
+    of `files`. A file with the same digest in both is unchanged; others are compared."""
     state, changed, root = dict(previous), {}, os.fspath(out_dir)
+    old, new = hashes
     for name, content in files.items():
         if isinstance(content, Staged):
             changed[name] = content.state
@@ -150,6 +169,8 @@ def update_in_place(
             continue  # the previous output's own file
         elif isinstance(content, Kept):
             changed[name] = stage.keep(name, content)
+        elif name in old and old[name] == new.get(name):
+            continue  # the same bytes as the last build wrote there
         elif not same_bytes(out_dir / name, content):
             changed[name] = stage.put(name, content).state
     gone = [name for name in previous if name not in files]

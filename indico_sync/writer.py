@@ -191,6 +191,7 @@ def write_site(
     protect: Mapping[str, Path] | None = None,
     known: Collection[str] = (),
     detach: bool = False,
+    hashes: tuple[Mapping[str, str], Mapping[str, str]] = ({}, {}),
 ) -> dict[str, tuple[int, int]]:
     """Make `out_dir` hold exactly `files` (relative POSIX paths -> bytes, `Kept` or
     `Staged`: already in `stage`), atomically; return each file's (size, mtime_ns).
@@ -200,6 +201,7 @@ def write_site(
     moved into `out_dir` (`site_files.update_in_place`); otherwise the whole stage is swapped in.
     `protect` and `known` are as in `check_output_folder`, which runs before a swap. `detach`:
     the old output is deleted by another process after a swap (`remove_detached`).
+    `hashes`: the last build's and these files' digests, for an update in place.
     """
     given, out_dir = out_dir, out_dir.absolute()
     in_place = previous is not None and mostly_kept(files, out_dir, previous)
@@ -208,7 +210,7 @@ def write_site(
     stage = stage or Stage(out_dir)
     try:
         if previous is not None and in_place:
-            return update_in_place(out_dir, files, stage, previous)  # touches only its own files
+            return update_in_place(out_dir, files, stage, previous, hashes)  # only its own files
         state = {}
         for name, content in files.items():
             if isinstance(content, Staged):

@@ -257,3 +257,47 @@ def test_an_output_with_a_git_repository_inside_is_refused_on_rebuild(
     with pytest.raises(OutputRefused, match="holds a git repository"):
         build(site, out, templates=TEMPLATES, now=NOW)
     assert head.read_text() == "ref: refs/heads/main\n"
+
+
+@pytest.mark.parametrize("manifest", ["as written", "from an earlier version"])
+def test_a_rebuild_knows_unchanged_files_by_the_hashes_the_last_build_recorded(
+    tmp_path: Path, manifest: str
+) -> None:
+    """The manifest records a hash of each file written from bytes (not the meeting
+    pages, staged or linked). A rebuild beside an untouched output trusts them as it
+    trusts the files' sizes and times: a page with the recorded hash is not read again
+    (shown by a page changed behind the manifest's back, its size and time kept). A
+    manifest without hashes has the files compared; either way the rebuild leaves each
+    unchanged file as it was and gives what a cold build gives."""
+    import hashlib
+
+    source, out = tmp_path / "src", tmp_path / "_site"
+    shutil.copytree(GOLDEN_SOURCE, source)
+    build(source, out, templates=TEMPLATES, now=NOW)
+    found = load_manifest(out)
+    assert found is not None
+    for name in ("404.html", "about/index.html", "feed.xml", "sitemap.xml"):
+        data = (out / name).read_bytes()
+        assert found.digests[name] == hashlib.blake2b(data, digest_size=16).hexdigest()
+    assert not [name for name in found.digests if name.startswith("meetings/")]
+    if manifest == "from an earlier version":
+        path = manifest_path(out)
+        data = json.loads(path.read_text())
+        del data["digests"]
+        path.write_text(json.dumps(data))
+    page = out / "404.html"
+    info = page.stat()
+    page.write_bytes(b"-" * info.st_size)
+    os.utime(page, ns=(info.st_atime_ns, info.st_mtime_ns))
+    about = (out / "about" / "index.html").stat()
+    retitle(source, "GNN ML WG meeting #42", "GNN ML WG meeting #42 (moved)")
+    build(source, out, templates=TEMPLATES, now=NOW)
+    trusted = page.read_bytes() == b"-" * info.st_size
+    assert trusted == (manifest == "as written")
+    after = (out / "about" / "index.html").stat()
+    assert (after.st_ino, after.st_mtime_ns) == (about.st_ino, about.st_mtime_ns)
+    cold = tmp_path / "cold"
+    build(source, cold, templates=TEMPLATES, now=NOW)
+    for path in cold.rglob("*"):
+        if path.is_file() and path.name != "404.html":
+            assert (out / path.relative_to(cold)).read_bytes() == path.read_bytes(), path

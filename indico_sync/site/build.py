@@ -36,6 +36,7 @@ from indico_sync.site.cache import (
 )
 from indico_sync.site.sources import load_assets, load_site_files, load_templates
 from indico_sync.site.worker import Background, Deferred
+from indico_sync.site_files import digests
 from indico_sync.writer import CacheFile, Stage, check_output_folder, write_site, write_text
 
 if TYPE_CHECKING:
@@ -92,15 +93,18 @@ def build(
             source, templates=templates, now=now, out=out, old=previous, stage=stage,
             intact=intact is not None, rows=rows,
         )  # fmt: skip
+        hashes = digests(files)
+        old_hashes = previous.digests if previous is not None and intact is not None else {}
         written = write_site(
-            out, files, stage=stage, previous=intact, protect=protect, known=known, detach=detach
-        )
+            out, files, stage=stage, previous=intact, protect=protect, known=known,
+            detach=detach, hashes=(old_hashes, hashes),
+        )  # fmt: skip
     except BaseException:
         stage.remove()
         rows.discard()
         raise
     log.debug("wrote %d files to %s", result.files, out)
-    _write_manifest(out, print_=print_, span=span, result=result, written=written)
+    _write_manifest(out, print_=print_, span=span, result=result, written=written, hashes=hashes)
     rows.keep()
     from indico_sync.site.calendar import HeadStore
 
@@ -256,6 +260,7 @@ def _write_manifest(
     span: tuple[float, float],
     result: BuildResult,
     written: dict[str, tuple[int, int]],
+    hashes: dict[str, str],
 ) -> None:
     """Record this build beside `out`, so the next one can tell it has nothing to do."""
     manifest = Manifest(
@@ -268,5 +273,6 @@ def _write_manifest(
         keys=result.keys,
         converted=result.converted,
         folders=folder_state(out, written),
+        digests=hashes,
     )
     write_text(manifest_path(out), render_manifest(manifest), durable=False)  # only a cache

@@ -44,6 +44,8 @@ class Manifest:
     converted: dict[str, str] = field(default_factory=dict)  # Markdown key -> its HTML
     # Each folder of the output ("" itself) -> its mtime_ns, as the build left it (`untouched`)
     folders: dict[str, int] = field(default_factory=dict)
+    # The files written from bytes -> their hash (`site_files.digests`); none in older manifests
+    digests: dict[str, str] = field(default_factory=dict)
 
 
 def manifest_path(out: Path) -> Path:
@@ -293,6 +295,7 @@ def render_manifest(manifest: Manifest) -> str:
         "keys": dict(sorted(manifest.keys.items())),
         "converted": dict(sorted(manifest.converted.items())),
         "folders": dict(sorted(manifest.folders.items())),
+        "digests": dict(sorted(manifest.digests.items())),
     }
     # No indent: json's C encoder (indent makes it use the Python one: 1 s and 12 MB
     # at 10,000 meetings). Only a cache, not read by people.
