@@ -10,8 +10,9 @@ import enum
 import functools
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -104,6 +105,28 @@ class Talk:
     minutes: Minutes | None = None
 
 
+DETAILS = frozenset({"talks", "materials", "minutes", "description"})
+"""The fields a meeting read from the snapshot may hold back until they are used (`Later`)."""
+
+
+class Later(Protocol):
+    """Where a meeting keeps its `DETAILS` until they are first used (`Meeting.later`).
+
+    A rebuild after a sync shows anew only the meetings that changed: reading the others'
+    agendas, materials and minutes took three quarters of reading the snapshot
+    (`snapshot.read_canonical`, which makes these). Reading any of the fields, comparing,
+    hashing, `repr`, `replace` or pickling the meeting reads them all, so a meeting
+    behaves as one read whole. The flags let the config's policies pass over a meeting
+    without reading it (`policy.py`); True when unsure."""
+
+    protected: bool  # whether a material in them may be flagged protected
+    materials: bool  # whether they may hold materials or minutes
+
+    def read(self) -> dict[str, Any]:
+        """The `DETAILS` by name; raises SnapshotError naming the meeting when bad."""
+        ...
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Meeting:
     """One Indico event, as the site needs it. No e-mails, hashes or internal ids."""
@@ -127,6 +150,34 @@ class Meeting:
     talks: tuple[Talk, ...] = ()
     materials: tuple[Material, ...] = ()  # the event's own, not its talks'
     minutes: Minutes | None = None
+    # Where the `DETAILS` are while held back (`Later`); None once read, and for a record
+    # made whole, as all are except those `hold_back` makes.
+    later: Later | None = field(default=None, init=False, repr=False, compare=False)
+
+    if not TYPE_CHECKING:  # to mypy, a class with __getattr__ has every attribute
+
+        def __getattr__(self, name):
+            """A held-back field (only those are ever missing): read them all now."""
+            if name not in DETAILS or self.later is None:
+                raise AttributeError(f"'Meeting' object has no attribute {name!r}")
+            details = self.later.read()
+            for key in DETAILS:
+                object.__setattr__(self, key, details[key])
+            object.__setattr__(self, "later", None)
+            return details[name]
+
+    def hold_back(self, later: Later) -> Meeting:
+        """This record, just made and not yet seen, with its `DETAILS` left to `later`."""
+        for name in DETAILS:
+            object.__delattr__(self, name)
+        object.__setattr__(self, "later", later)
+        return self
+
+    def read(self) -> Meeting:
+        """This record with its held-back fields read now, so that a bad one fails here."""
+        if self.later is not None:
+            getattr(self, "talks")  # noqa: B009  # reading one reads them all
+        return self
 
     @property
     def key(self) -> str:

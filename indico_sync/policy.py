@@ -50,6 +50,8 @@ def publish_materials(meetings: Iterable[Meeting], enabled: bool) -> list[Meetin
 
 def without_materials(meeting: Meeting) -> Meeting:
     """`meeting` without its materials and minutes, nor its talks'."""
+    if meeting.later is not None and not meeting.later.materials:
+        return meeting  # not read yet, and it has none
     talks = meeting.talks
     if any(talk.materials or talk.minutes for talk in talks):
         talks = tuple(replace(talk, materials=(), minutes=None) for talk in talks)
@@ -80,6 +82,8 @@ def protect_meetings(meetings: Iterable[Meeting], policy: Protection) -> list[Me
 
 def without_protected_materials(meeting: Meeting) -> Meeting:
     """`meeting` without the materials flagged protected, its own and its talks'."""
+    if meeting.later is not None and not meeting.later.protected:
+        return meeting  # not read yet, and none is flagged
     talks = meeting.talks
     if any(m.protected for talk in talks for m in talk.materials):
         talks = tuple(replace(talk, materials=_public(talk.materials)) for talk in talks)

@@ -35,6 +35,7 @@ from indico_sync.snapshot_fields import (
     Shared,
     header_from_dict,
     meeting_from_dict,
+    meeting_held_back,
     meeting_to_dict,
 )
 from indico_sync.untrusted import ALIAS_HINT, first_alias, load_regular, one_line, quote
@@ -80,8 +81,12 @@ def load_snapshot(source_dir: Path) -> list[Meeting]:
     return load_snapshot_file(source_dir).meetings
 
 
-def load_snapshot_file(source_dir: Path) -> Snapshot:
-    """The stored file; a missing one is an empty snapshot with nothing recorded."""
+def load_snapshot_file(source_dir: Path, *, later: bool = False) -> Snapshot:
+    """The stored file; a missing one is an empty snapshot with nothing recorded.
+
+    `later`: each meeting's talks, materials, minutes and description are read when first
+    used (`meetings.Later`), where the file is laid out as `render_snapshot` writes it.
+    Their errors then come when they are read (`Meeting.read` reads them at once)."""
     path = source_dir / SNAPSHOT_PATH
     try:
         data = load_regular(path)
@@ -89,16 +94,17 @@ def load_snapshot_file(source_dir: Path) -> Snapshot:
         return Snapshot(meetings=[])
     except (OSError, ValueError) as exc:  # also a link, FIFO or device
         raise SnapshotError(f"{path}: cannot read: {exc}") from exc
-    return parse_snapshot_bytes(data, path=path)
+    return parse_snapshot_bytes(data, path=path, later=later)
 
 
-def load_published(source_dir: Path, indico: IndicoConfig) -> Snapshot:
+def load_published(source_dir: Path, indico: IndicoConfig, *, later: bool = False) -> Snapshot:
     """The stored file with the meetings as the site shows them: the protected-meetings
     policy and the overrides applied again (the config may have changed since the sync).
 
-    Warns, one line each, about overrides that match no stored meeting.
+    Warns, one line each, about overrides that match no stored meeting. `later`: see
+    `load_snapshot_file`.
     """
-    snapshot = load_snapshot_file(source_dir)
+    snapshot = load_snapshot_file(source_dir, later=later)
     for key in unmatched_overrides(snapshot.meetings, indico.overrides):
         log.warning(
             "warning: indico.overrides: no stored meeting has the event %r; "
@@ -108,11 +114,11 @@ def load_published(source_dir: Path, indico: IndicoConfig) -> Snapshot:
     return replace(snapshot, meetings=publishable(snapshot.meetings, indico))
 
 
-def parse_snapshot_bytes(data: bytes, *, path: Path) -> Snapshot:
+def parse_snapshot_bytes(data: bytes, *, path: Path, later: bool = False) -> Snapshot:
     """The file's bytes: the layout `render_snapshot` writes is read meeting by meeting
     (`read_canonical`), anything else (hand-edited, broken) as a whole text; both give
     the same meetings and the same errors."""
-    snapshot = read_canonical(data)
+    snapshot = read_canonical(data, later=path if later else None)
     if snapshot is not None:
         return snapshot
     try:
@@ -164,13 +170,15 @@ _NEXT = b",\n    {"  # between two meetings: a line never starts inside a JSON s
 _DECODE = json.JSONDecoder().decode
 
 
-def read_canonical(data: bytes) -> Snapshot | None:
+def read_canonical(data: bytes, *, later: Path | None = None) -> Snapshot | None:
     """The file as `render_snapshot` writes it, decoded one meeting at a time, each
     turned into a `Meeting` at once: the file is never held as one text (2 or 4 bytes
     a character when it is not all ASCII) nor as all its mappings at once.
 
     None when the file is laid out otherwise or anything in it is wrong: the caller
     then reads it whole, which gives the same meetings, or the error in its terms.
+    `later`: the file's path, to hold back each meeting's details until they are used
+    (`snapshot_fields.meeting_held_back`) and name it in their errors.
     """
     start = 0
     while data.startswith(b"#", start):
@@ -190,12 +198,15 @@ def read_canonical(data: bytes) -> Snapshot | None:
             return Snapshot(meetings=[], with_token=with_token, updated=updated)
         if not (data.startswith(b"\n", first) and data.endswith(b"\n  ]\n}\n")):
             return None
-        meetings, share, digests = [], Shared(), {}
+        meetings: list[Meeting] = []
+        share, digests = Shared(), {}
         while first < last:
             end = data.find(_NEXT, first, last)
             end = last if end < 0 else end
             chunk = data[first:end]
-            meeting = meeting_from_dict(_DECODE(chunk.decode()), share=share)
+            where = f"{later}: meetings[{len(meetings)}]"
+            held = meeting_held_back(chunk, share=share, where=where) if later else None
+            meeting = held or meeting_from_dict(_DECODE(chunk.decode()), share=share)
             meetings.append(meeting)
             digests[id(meeting)] = hashlib.blake2b(chunk, digest_size=16).digest()
             first = end + 2

@@ -7,12 +7,15 @@ the file may have been edited by hand.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from indico_sync.errors import SnapshotError
 from indico_sync.meetings import (
+    DETAILS,
     Material,
     MaterialKind,
     Meeting,
@@ -145,12 +148,70 @@ def meeting_from_dict(raw: object, *, share: Shared | None = None) -> Meeting:
         label=share.get_str(raw, "label", ""),
         label_message=share.get_str(raw, "label_message", ""),
         location=share.get_str(raw, "location", ""),
-        description=_get(raw, "description", str, ""),
         protected=_get(raw, "protected", bool, False),
-        talks=tuple(_talk(talk, zone, share) for talk in _get(raw, "talks", list, [])),
-        materials=_read_materials(raw, share),
-        minutes=_read_minutes(raw),
+        **_details(raw, zone, share),
     )
+
+
+def _details(raw: Mapping[str, Any], zone: ZoneInfo, share: Shared) -> dict[str, Any]:
+    """A meeting's `DETAILS`, from its mapping (whole, or its last two lines: `LaterDetails`)."""
+    return {
+        "description": _get(raw, "description", str, ""),
+        "talks": tuple(_talk(talk, zone, share) for talk in _get(raw, "talks", list, [])),
+        "materials": _read_materials(raw, share),
+        "minutes": _read_minutes(raw),
+    }
+
+
+_DECODE = json.JSONDecoder().decode
+_HEAD_KEYS = frozenset(  # what `meeting_to_dict` writes before the talks
+    {"id", "start", "title", "end", "timezone", "url", "source", "category", "category_id"}
+    | {"type", "status", "label", "label_message", "location", "protected"}
+)
+_AGENDA, _DESCRIPTION = b'     "talks": ', b'     "description": '
+
+
+def meeting_held_back(chunk: bytes, *, share: Shared, where: str) -> Meeting | None:
+    """The meeting in `chunk`, one meeting of the file as `snapshot.render_snapshot` lays
+    it out (four lines), read but for its `DETAILS`: those are in its last two lines, left
+    for when they are used (`LaterDetails`). None when the chunk is laid out otherwise.
+
+    The head is checked as `meeting_from_dict` checks a whole meeting (raises as it does)."""
+    lines = chunk.lstrip(b"\n").split(b"\n")
+    if len(lines) != 4 or not lines[1].endswith(b",") or not lines[2].startswith(_AGENDA):
+        return None
+    if not lines[3].startswith(_DESCRIPTION) or b"\\u" in lines[2] or b"\\u" in lines[3]:
+        return None  # with no \u escape, a key can only be spelled as `LaterDetails` looks for
+    head = _DECODE((lines[0] + lines[1][:-1] + b"}").decode())
+    if not isinstance(head, dict) or not DETAILS.isdisjoint(head):
+        return None
+    meeting = meeting_from_dict(head, share=share)
+    later = LaterDetails(b"{" + lines[2] + lines[3], zone=meeting.zone, share=share, where=where)
+    return meeting.hold_back(later)
+
+
+class LaterDetails:
+    """A meeting's `DETAILS` as the file holds them (`meeting_held_back`): a `Later`.
+
+    The flags come from the bytes: a key's closing quote is never inside a JSON string
+    (there a quote is escaped: `\\"`), and without \\u escapes a key is spelled as is, so
+    the bytes hold `"protected"` or `"materials"` wherever the mapping has such a key."""
+
+    __slots__ = ("data", "materials", "protected", "share", "where", "zone")
+
+    def __init__(self, data: bytes, *, zone: ZoneInfo, share: Shared, where: str) -> None:
+        self.data, self.zone, self.share, self.where = data, zone, share, where
+        self.protected = b'"protected"' in data
+        self.materials = b'"materials"' in data or b'"minutes"' in data
+
+    def read(self) -> dict[str, Any]:
+        try:
+            raw = _DECODE(self.data.decode())
+            if twice := sorted(raw.keys() & _HEAD_KEYS):  # the head's value is already read
+                raise ValueError(f"{twice[0]}: given twice")
+            return _details(raw, self.zone, self.share)
+        except (KeyError, TypeError, ValueError, OverflowError, RecursionError) as exc:
+            raise SnapshotError(f"{self.where}: {exc.args[0] if exc.args else exc}") from exc
 
 
 def header_from_dict(raw: Mapping[str, Any]) -> tuple[bool | None, datetime | None]:

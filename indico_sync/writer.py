@@ -88,6 +88,10 @@ class CacheFile:
     def write(self, data: bytes) -> None:
         self.handle.write(data)
 
+    def flush(self) -> None:
+        """Out of this process's buffer: a forked child writing here ends with this."""
+        self.handle.flush()
+
     def keep(self) -> None:
         self.handle.close()
         self.tmp.chmod(0o666 & ~_umask())

@@ -301,3 +301,63 @@ def test_a_rebuild_knows_unchanged_files_by_the_hashes_the_last_build_recorded(
     for path in cold.rglob("*"):
         if path.is_file() and path.name != "404.html":
             assert (out / path.relative_to(cold)).read_bytes() == path.read_bytes(), path
+
+
+@pytest.mark.parametrize("damage", ["none", "events file", "output"])
+def test_calendar_events_are_taken_from_the_last_build_only_beside_its_untouched_output(
+    tmp_path: Path, damage: str
+) -> None:
+    """A rebuild takes each unchanged meeting's VEVENT from `.<out>.events` (shown by an
+    event edited there) without reading the meeting's talks, writes the changed meeting's
+    anew, and gives exactly a cold build's calendar when the file is as written. A damaged
+    file is ignored, and so is the file when the output folder was changed by hand."""
+    from indico_sync.site.cache import RowFile, events_path, row_entry
+
+    source, out = tmp_path / "src", tmp_path / "_site"
+    shutil.copytree(GOLDEN_SOURCE, source)
+    build(source, out, templates=TEMPLATES, now=NOW)
+    events = events_path(out)
+    entries = dict(RowFile(events))
+    assert len(entries) >= 5 and all(e.startswith("BEGIN:VEVENT\r\n") for e in entries.values())
+    marked = {key: e.replace("\r\n", "\r\nX-KEPT:1\r\n", 1) for key, e in entries.items()}
+    events.write_bytes(b"".join(row_entry(key, event) for key, event in marked.items()))
+    if damage == "events file":
+        events.write_bytes(b"not an event\n" + events.read_bytes())
+    elif damage == "output":
+        (out / "about" / "index.html").write_text("edited by hand")
+    retitle(source, "GNN ML WG meeting #42", "GNN ML WG meeting #42 (moved)")
+    build(source, out, templates=TEMPLATES, now=NOW)
+    calendar = (out / "meetings.ics").read_bytes().decode()
+    cold = tmp_path / "cold"
+    build(source, cold, templates=TEMPLATES, now=NOW)
+    expected = (cold / "meetings.ics").read_bytes().decode()
+    if damage == "none":
+        assert calendar.count("X-KEPT:1") == len(entries) - 1  # all but the retitled one
+        assert calendar.replace("X-KEPT:1\r\n", "") == expected
+        assert "meeting #42 (moved)" in calendar
+    else:
+        assert "X-KEPT" not in calendar
+        assert calendar == expected
+
+
+def test_a_rebuild_reads_a_changed_meeting_whole_and_a_bad_one_fails_it(tmp_path: Path) -> None:
+    """After a build, a meeting whose bytes changed is read whole at once: a bad value in its
+    talks is one error naming the file and the meeting, and the previous site stays."""
+    from indico_sync.errors import SnapshotError
+
+    source, out = tmp_path / "src", tmp_path / "_site"
+    shutil.copytree(GOLDEN_SOURCE, source)
+    build(source, out, templates=TEMPLATES, now=NOW)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    snapshot = source / "_data" / "meetings.yml"
+    text = snapshot.read_text()
+    blocks = text.split("\n    {")
+    index = next(i for i, block in enumerate(blocks[1:]) if '"speakers": [{' in block)
+    blocks[index + 1] = blocks[index + 1].replace('"speakers": [', '"speakers": 5, "x": [', 1)
+    snapshot.write_text("\n    {".join(blocks))
+    with pytest.raises(SnapshotError) as caught:
+        build(source, out, templates=TEMPLATES, now=NOW)
+    assert str(caught.value).endswith(
+        f"meetings.yml: meetings[{index}]: speakers: expected list, got 5"
+    )
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before

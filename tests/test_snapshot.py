@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import difflib
 import json
+import pickle
+import re
 import sys
 import time
 import tracemalloc
@@ -19,7 +21,15 @@ from helpers import EXAMPLE_SITE, TEMPLATES, alias_bomb
 
 from indico_sync.cli import main
 from indico_sync.errors import SnapshotError
-from indico_sync.meetings import Meeting, Person, Talk, sort_meetings
+from indico_sync.meetings import (
+    Material,
+    MaterialKind,
+    Meeting,
+    Minutes,
+    Person,
+    Talk,
+    sort_meetings,
+)
 from indico_sync.snapshot import (
     HEADER,
     Snapshot,
@@ -447,3 +457,116 @@ def test_a_big_snapshot_is_rendered_without_copies_of_the_whole_text() -> None:
         tracemalloc.stop()
     assert parse_snapshot(text, path=Path("m.yml")) == sort_meetings(many)
     assert peak < 2.5 * sys.getsizeof(text), (peak, sys.getsizeof(text))
+
+
+# --- details read when used (`meetings.Later`) ----------------------------------------------
+
+
+def _with_materials() -> list[Meeting]:
+    """The recorded meetings, one with a material flagged protected (a `full` sync)."""
+    found = meetings()
+    talked = next(index for index, m in enumerate(found) if m.talks)
+    talk = found[talked].talks[0]
+    hidden = Material(title="Backup", url="https://indico.example/b.pdf", kind=MaterialKind.SLIDES)
+    talks = (replace(talk, materials=(replace(hidden, protected=True),)), *found[talked].talks[1:])
+    found[talked] = replace(found[talked], talks=talks, minutes=Minutes(html="<p>m</p>"))
+    return found
+
+
+def test_meetings_read_later_are_the_meetings_read_whole() -> None:
+    """Read with `later`, each meeting holds back its talks, materials, minutes and
+    description until one of them is used; then it is the meeting read whole, and compares,
+    prints, copies and pickles as one. The flags say which may hold (protected) materials."""
+    text = render_snapshot(_with_materials(), with_token=True, updated=UPDATED)
+    whole = read_canonical(text.encode())
+    later = read_canonical(text.encode(), later=Path("m.yml"))
+    assert whole is not None and later is not None
+    assert all(m.later is not None for m in later.meetings)
+    flags = [(m.later.protected, m.later.materials) for m in later.meetings if m.later]
+    expected = [
+        (any(x.protected for t in m.talks for x in t.materials), bool(m.minutes or m.materials))
+        for m in whole.meetings
+    ]
+    assert flags[0] == (False, False) and (True, True) in flags
+    for (protected, materials), (has_protected, has_materials) in zip(flags, expected, strict=True):
+        assert (protected or not has_protected) and (materials or not has_materials)
+    first = later.meetings[0]
+    assert (first.title, first.start, first.location) == (
+        whole.meetings[0].title,
+        whole.meetings[0].start,
+        whole.meetings[0].location,
+    )
+    assert first.later is not None  # the head alone: nothing held back was read
+    assert first.description == whole.meetings[0].description and first.later is None
+    assert later.meetings[1].later is not None  # one at a time
+    assert later.meetings == whole.meetings  # comparing reads the rest
+    assert all(m.later is None for m in later.meetings)
+    again = read_canonical(text.encode(), later=Path("m.yml"))
+    assert again is not None
+    assert [repr(m) for m in again.meetings] == [repr(m) for m in whole.meetings]
+    again = read_canonical(text.encode(), later=Path("m.yml"))
+    assert again is not None
+    assert pickle.loads(pickle.dumps(again.meetings)) == whole.meetings
+    again = read_canonical(text.encode(), later=Path("m.yml"))
+    assert again is not None
+    assert [replace(m, title="x") for m in again.meetings] == [
+        replace(m, title="x") for m in whole.meetings
+    ]
+    again = read_canonical(text.encode(), later=Path("m.yml"))
+    assert again is not None
+    assert [hash(m) for m in again.meetings] == [hash(m) for m in whole.meetings]
+
+
+def test_the_policies_pass_over_a_meeting_read_later_only_when_it_has_nothing_to_drop() -> None:
+    """`indico.protected: title` and `indico.materials: false` give for meetings read later
+    what they give for meetings read whole; a meeting with nothing to drop is not read."""
+    from indico_sync.config import IndicoConfig
+    from indico_sync.meetings import Protection
+    from indico_sync.policy import publishable
+
+    text = render_snapshot(_with_materials()).encode()
+    whole = read_canonical(text)
+    assert whole is not None
+    for materials in (True, False):
+        indico = IndicoConfig(sources=(), protected=Protection.TITLE, materials=materials)
+        later = read_canonical(text, later=Path("m.yml"))
+        assert later is not None
+        published = publishable(later.meetings, indico)
+        bare = [m for m in published if m.later is not None]
+        assert bare, "a meeting without materials is passed over unread"
+        assert all(not m.protected for m in bare)
+        assert published == publishable(whole.meetings, indico)
+        backup = [x.title for m in published for t in m.talks for x in t.materials]
+        assert "Backup" not in backup
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ('"speakers": [', '"speakers": "Ada", "x": [', "speakers: expected list, got 'Ada'"),
+        ('"description": "', '"description": 7, "y": "', "description: expected str, got 7"),
+        (
+            ',\n     "description": ',
+            ', "title": "Other",\n     "description": ',
+            "title: given twice",
+        ),
+    ],
+)
+def test_a_bad_detail_read_later_is_one_error_naming_the_file_and_meeting(
+    old: str, new: str, expected: str
+) -> None:
+    """Held-back details are checked when read, with the error reading the whole file
+    gives (a key given twice, which only this layout can tell, is an error too)."""
+    text = render_snapshot(meetings())
+    index = next(i for i, m in enumerate(sort_meetings(meetings())) if m.talks)
+    blocks = text.split("\n    {")
+    blocks[index + 1] = blocks[index + 1].replace(old, new, 1)
+    broken = "\n    {".join(blocks)
+    later = read_canonical(broken.encode(), later=Path("m.yml"))
+    assert later is not None
+    with pytest.raises(SnapshotError) as caught:
+        later.meetings[index].read()
+    assert str(caught.value) == f"m.yml: meetings[{index}]: {expected}"
+    if "twice" not in expected:
+        with pytest.raises(SnapshotError, match=re.escape(str(caught.value))):
+            parse_snapshot_file(broken, path=Path("m.yml"))

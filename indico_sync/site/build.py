@@ -23,6 +23,7 @@ from indico_sync.site import steps
 from indico_sync.site.cache import (
     Manifest,
     calendar_path,
+    events_path,
     fingerprint,
     folder_state,
     intact_state,
@@ -87,11 +88,11 @@ def build(
     known = previous.outputs if previous else ()
     intact = intact_state(out, previous)  # walks it once, for both
     check_output_folder(out, protect=protect, known=known, walked=intact is not None)
-    stage, rows = Stage(out), CacheFile(rows_path(out))
+    stage, rows, events = Stage(out), CacheFile(rows_path(out)), CacheFile(events_path(out))
     try:
         files, result, span = _in_memory(
             source, templates=templates, now=now, out=out, old=previous, stage=stage,
-            intact=intact is not None, rows=rows,
+            intact=intact is not None, rows=rows, events=events,
         )  # fmt: skip
         hashes = digests(files)
         old_hashes = previous.digests if previous is not None and intact is not None else {}
@@ -102,10 +103,12 @@ def build(
     except BaseException:
         stage.remove()
         rows.discard()
+        events.discard()
         raise
     log.debug("wrote %d files to %s", result.files, out)
     _write_manifest(out, print_=print_, span=span, result=result, written=written, hashes=hashes)
     rows.keep()
+    events.keep()
     from indico_sync.site.calendar import HeadStore
 
     HeadStore(calendar_path(out), result.head).save()
@@ -137,6 +140,7 @@ def _in_memory(
     stage: Stage | None = None,
     intact: bool = False,
     rows: CacheFile | None = None,
+    events: CacheFile | None = None,
 ) -> tuple[dict[str, bytes], BuildResult, tuple[float, float]]:
     """The whole site, and what it holds: in memory, except the meeting pages when
     `stage` is given (written there as they are made, by both processes: `Staged`).
@@ -152,7 +156,8 @@ def _in_memory(
 
     config = load_config(source)
     site_files = load_site_files(source, skip=out)
-    snapshot = load_published(source, config.indico)
+    # After a build, each meeting's details are read when used: most are not (`Later`).
+    snapshot = load_published(source, config.indico, later=old is not None)
     meetings = snapshot.meetings
     sources = (*site_files.pages, *site_files.posts)
     split = len(sources) // 2 if len(sources) >= SPLIT_PAGES else len(sources)
@@ -161,11 +166,12 @@ def _in_memory(
     converted = {name: old_html[key] for name, key in markdown.items() if key in old_html}
     if len(converted) == len(sources):
         split = len(sources)  # nothing to convert: not worth a child
+    ics = functools.partial(
+        steps.render_calendar, config, meetings, stage, out, events, digests=snapshot.digests,
+        reuse=intact,
+    )  # fmt: skip
     helper = Background(
-        [
-            functools.partial(steps.pickled_pages, sources[split:], config, converted),
-            functools.partial(steps.render_calendar, config, meetings, stage, out),
-        ]
+        [functools.partial(steps.pickled_pages, sources[split:], config, converted), ics]
     )
     helpers = [helper]
     try:
@@ -187,6 +193,9 @@ def _in_memory(
                 config, pages, meetings, templates=templates, out=out, old=old, intact=intact,
                 digests=snapshot.digests,
             )  # fmt: skip
+            for meeting in meetings:  # new to this code and config: read whole, fail here
+                if keys[meeting.page_slug] != old.keys.get(meeting.page_slug):
+                    meeting.read()
             later = _later([slug for slug in keys if slug not in reuse])  # chronological
             helpers += steps.meeting_child(config, pages, meetings, templates, later, stage)
         elif out is not None:  # for the next build, made while the child renders

@@ -62,10 +62,21 @@ def calendar_path(out: Path) -> Path:
     return out.absolute().parent / f".{out.absolute().name}.calendar"
 
 
+def events_path(out: Path) -> Path:
+    """The calendar's events as the last build wrote them (`calendar.EventStore`), in
+    `RowFile`'s format."""
+    return out.absolute().parent / f".{out.absolute().name}.events"
+
+
 def load_rows(out: Path) -> Mapping[str, str]:
     """The last build's rows by key; none when the file is missing or damaged."""
+    return load_entries(rows_path(out))
+
+
+def load_entries(path: Path) -> Mapping[str, str]:
+    """A `RowFile` by key; none when the file is missing or damaged."""
     try:
-        return RowFile(rows_path(out))
+        return RowFile(path)
     except (OSError, ValueError):
         return {}
 

@@ -18,7 +18,9 @@ from indico_sync.site.cache import (
     Manifest,
     calendar_path,
     code_fingerprint,
+    events_path,
     fingerprint,
+    load_entries,
     load_rows,
     reusable_pages,
     row_entry,
@@ -142,13 +144,34 @@ def render_meeting_pages(
 
 
 def render_calendar(
-    config: Config, meetings: Sequence[Meeting], stage: Stage | None, out: Path | None
+    config: Config,
+    meetings: Sequence[Meeting],
+    stage: Stage | None,
+    out: Path | None,
+    events: CacheFile | None = None,
+    *,
+    digests: Mapping[int, bytes] | None = None,
+    reuse: bool = False,
 ) -> bytes:
     """meetings.ics, pickled: written to `stage` (`Staged`) if given, else its bytes; and the
-    header to keep beside `out` for the next build, or "" (`calendar.stored_head`)."""
-    from indico_sync.site.calendar import HeadStore, render_meetings_calendar
+    header to keep beside `out` for the next build, or "" (`calendar.stored_head`).
 
-    store = HeadStore(calendar_path(out)) if out is not None else None
+    `events`: where each event goes for the next build (`calendar.EventStore`), which takes
+    those of the last one when `reuse` (beside an untouched output) and the meetings have
+    their bytes' `digests`. Written here to the end: this may be a forked child."""
+    from indico_sync.site.calendar import EventStore, HeadStore, render_meetings_calendar
+
+    kept = None
+    if events is not None and out is not None:
+        lines: CacheFile = events
+
+        def record(key: str, event: str) -> None:
+            lines.write(row_entry(key, event))
+
+        kept = EventStore(load_entries(events_path(out)) if reuse else {}, record, digests or {})
+    store = HeadStore(calendar_path(out), events=kept) if out is not None else None
     calendar = render_meetings_calendar(config, meetings, store=store)
+    if events is not None:
+        events.flush()
     made = stage.put("meetings.ics", calendar) if stage else calendar
     return pickle.dumps((made, store.made if store else ""))
