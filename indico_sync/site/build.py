@@ -164,8 +164,6 @@ def _in_memory(
     markdown = steps.markdown_keys(sources, config)
     old_html = old.converted if old and intact else {}  # only beside an untouched output
     converted = {name: old_html[key] for name, key in markdown.items() if key in old_html}
-    if len(converted) == len(sources):
-        split = len(sources)  # nothing to convert: not worth a child
     ics = functools.partial(
         steps.render_calendar, config, meetings, stage, out, events, digests=snapshot.digests,
         reuse=intact,
