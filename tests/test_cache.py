@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from helpers import EXAMPLE_SITE, TEMPLATES, retitle
+from jinja2 import Environment
 
 from indico_sync.site.build import build
 from indico_sync.site.cache import load_manifest, manifest_path, now_span
@@ -361,3 +362,55 @@ def test_a_rebuild_reads_a_changed_meeting_whole_and_a_bad_one_fails_it(tmp_path
         f"meetings.yml: meetings[{index}]: speakers: expected list, got 5"
     )
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_pages_and_posts_are_kept_while_nothing_they_show_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a meeting changed, every page and post without the meetings tables is taken
+    from the last build (not rendered again) and the site is what a cold build gives; a
+    changed post, the snapshot's "updated" date (every footer) or a template renders them
+    all again (their keys in the manifest change)."""
+    from indico_sync.site import render, templating
+
+    source, out = tmp_path / "src", tmp_path / "_site"
+    shutil.copytree(GOLDEN_SOURCE, source)
+    templates = shutil.copytree(TEMPLATES, tmp_path / "templates")
+    build(source, out, templates=templates, now=NOW)
+    first = load_manifest(out)
+    assert first is not None and "about/index.html" in first.rendered
+    assert "index.html" not in first.rendered  # Home has the tables
+    rendered: list[str] = []
+
+    def counted(env: Environment, name: str, **context: object) -> bytes:
+        rendered.append(name)
+        return templating.render_template(env, name, **context)
+
+    with monkeypatch.context() as patched:  # watched, not replaced
+        patched.setattr(render, "render_template", counted)
+        retitle(source, "GNN ML WG meeting #42", "GNN ML WG meeting #42 (moved)")
+        build(source, out, templates=templates, now=NOW)
+    assert rendered.count("page.html") + rendered.count("post.html") == 0
+    assert rendered.count("home.html") == 1
+    cold = tmp_path / "cold"
+    build(source, cold, templates=templates, now=NOW)
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == {
+        p.relative_to(cold): p.read_bytes() for p in cold.rglob("*") if p.is_file()
+    }
+    second = load_manifest(out)
+    assert second is not None and second.rendered == first.rendered
+    snapshot, post = source / "_data" / "meetings.yml", next((source / "_posts").iterdir())
+    base = templates / "base.html"
+    changes = [
+        (snapshot, snapshot.read_text().replace("2026-11-20T09:30", "2026-11-21T09:30")),
+        (post, "---\ntitle: New\n---\nNew text\n"),
+        (base, base.read_text() + "\n"),
+    ]
+    for path, text in changes:
+        before = load_manifest(out)
+        assert before is not None
+        path.write_text(text)
+        build(source, out, templates=templates, now=NOW)
+        after = load_manifest(out)
+        assert after is not None
+        assert all(after.rendered.get(path) != key for path, key in before.rendered.items())

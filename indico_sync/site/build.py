@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -67,6 +68,7 @@ class BuildResult:
     keys: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
     converted: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
     head: str = field(default="", compare=False, repr=False)  # the calendar's, to keep
+    rendered: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
 
 def build(
@@ -94,8 +96,8 @@ def build(
             source, templates=templates, now=now, out=out, old=previous, stage=stage,
             intact=intact is not None, rows=rows, events=events,
         )  # fmt: skip
-        hashes = digests(files)
         old_hashes = previous.digests if previous is not None and intact is not None else {}
+        hashes = digests(files, kept=old_hashes, root=os.fspath(out.absolute()))
         written = write_site(
             out, files, stage=stage, previous=intact, protect=protect, known=known,
             detach=detach, hashes=(old_hashes, hashes),
@@ -202,6 +204,8 @@ def _in_memory(
                 digests=snapshot.digests,
             )[0]  # fmt: skip
         made, calendar = Deferred(reuse, set(later), helpers[-1].next), _Calendar()
+        by_source = {str(file.path): markdown[file.name] for file in sources}  # = Page.source
+        cache = steps.page_cache(config, pages, templates, out, old if intact else None, by_source)
         files = render_site(
             config=config,
             pages=pages,
@@ -215,6 +219,7 @@ def _in_memory(
             reuse=made,
             stage=stage,
             rows=steps.row_cache(keys, out, rows, reuse=intact),
+            cache=cache,
         )
     finally:
         for each in helpers:
@@ -228,6 +233,7 @@ def _in_memory(
         keys=keys,
         converted={markdown[names[page.source]]: page.html for page in pages},
         head=calendar.head,
+        rendered=cache.made if cache is not None else {},
     )
     return files, result, now_span(meetings, now)
 
@@ -281,5 +287,6 @@ def _write_manifest(
         converted=result.converted,
         folders=folder_state(out, written),
         digests=hashes,
+        rendered=result.rendered,
     )
     write_text(manifest_path(out), render_manifest(manifest), durable=False)  # only a cache

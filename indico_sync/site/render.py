@@ -11,6 +11,7 @@ descriptions, after the nh3 sanitiser, are marked safe.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
@@ -88,6 +89,38 @@ class PageView:
     extra: Mapping[str, object] = field(default_factory=dict)
 
 
+class PageCache:
+    """The pages and posts the last build rendered, to keep those whose key is unchanged.
+
+    A page's key hashes all its bytes depend on: `salt` (the templates, the code, the
+    config, the nav: `steps.render_salt`), the site's values (the footer's date), and the
+    text of every page and post (`sources`: each one's `steps.markdown_keys` key, by
+    `Page.source`), which make the page itself and the posts' list every layout is given.
+    A page with the meetings tables depends on the meetings too: it is always rendered.
+    `old`: the key of each file the last build left in `root`, its output (given only
+    beside an untouched output); `made`: this build's, to record. After a sync that changed
+    one meeting, every page but those with the tables is kept: 201 of the bench's 202."""
+
+    def __init__(self, salt: str, sources: Mapping[str, str], old: Mapping[str, str], root: str):
+        self.salt, self.sources, self.old, self.root = salt, sources, old, root
+        self.made: dict[str, str] = {}
+        self.common = hashlib.blake2b(salt.encode(), digest_size=16)
+
+    def start(self, site: SiteView) -> None:
+        self.common.update(repr(site).encode(errors="surrogatepass"))
+        self.common.update("\0".join(sorted(self.sources.values())).encode())
+
+    def kept(self, path: str, page: Page) -> Kept | None:
+        """The last build's file for `path` if its key is unchanged (then the page need not
+        be rendered); records the key either way. None for a page with the tables."""
+        if MEETINGS_MARKER in page.html or page.source not in self.sources:
+            return None
+        digest = self.common.copy()
+        digest.update(f"\0{path}\0{self.sources[page.source]}".encode(errors="surrogatepass"))
+        key = self.made[path] = digest.hexdigest()
+        return Kept(f"{self.root}/{path}") if self.old.get(path) == key else None
+
+
 def render_site(
     *,
     config: Config,
@@ -102,6 +135,7 @@ def render_site(
     reuse: Mapping[str, Sequence[bytes]] | None = None,
     stage: Stage | None = None,
     rows: RowCache | None = None,
+    cache: PageCache | None = None,
 ) -> dict[str, bytes]:
     """Every output file: one HTML file per page and post, 404, feeds, assets, static.
 
@@ -112,7 +146,8 @@ def render_site(
     meeting pages (and .ics) kept from the previous build, by slug (`meeting_pages`).
     `stage`: the meeting pages made here go there as soon as they are made, and a page
     with the meetings tables is written there piece by piece (never whole in memory); the
-    result holds `Staged` in their place. `rows`: Home's rows kept from the last build.
+    result holds `Staged` in their place. `rows`: Home's rows kept from the last build;
+    `cache`: its pages and posts, kept where their key is unchanged (`Kept` in the result).
     """
     from indico_sync.site.meeting_pages import render_meeting_pages
 
@@ -127,9 +162,15 @@ def render_site(
     posts = sorted((v for v in views if v.published), key=_newest, reverse=True)
     files: dict[str, bytes] = {}
     origins: dict[str, tuple[str, str]] = {}  # folded path -> (origin, path)
+    if cache is not None:
+        cache.start(site)
     for page, view in zip(pages, views, strict=True):
-        html = render_template(env, f"{view.layout}.html", site=site, page=view, posts=posts)
         path = url_to_path(view.url)
+        kept = cache.kept(path, page) if cache is not None else None
+        if kept is not None:
+            _add(files, origins, path, kept, origin=page.source)
+            continue
+        html = render_template(env, f"{view.layout}.html", site=site, page=view, posts=posts)
         if stage is not None and PLACE in view.content:
             html = tables.write(stage, path, html.decode(), count=page.html.count(MEETINGS_MARKER))
         _add(files, origins, path, html, origin=page.source)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import pickle
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from indico_sync.config import Config
     from indico_sync.meetings import Meeting
     from indico_sync.site.pages import Page, SourceFile
+    from indico_sync.site.render import PageCache
     from indico_sync.site.tables import RowCache
 
 
@@ -83,16 +85,42 @@ def keys_and_reuse(
     unchanged: a meeting page depends on the templates, the code, the config, the site's
     nav and links, its meeting and its neighbours (`meeting_pages.page_keys`)."""
     from indico_sync.site.meeting_pages import ICS, page_keys
-    from indico_sync.site.render import build_site_view
 
-    site = build_site_view(config, pages)
-    where = replace(config, path=Path(config.path.name))  # not as spelled: the same pages
-    salt = f"{fingerprint([templates], skip=None)}\0{where!r}\0{site!r}"
-    keys = page_keys(meetings, salt=salt, digests=digests)
+    keys = page_keys(meetings, salt=render_salt(config, pages, templates), digests=digests)
     if out is None:
         return keys, {}
     paths = ["meetings/{slug}/index.html", f"meetings/{{slug}}/{ICS}"]
     return keys, reusable_pages(out, old, keys, paths, intact=intact)
+
+
+def render_salt(config: Config, pages: Sequence[Page], templates: Path) -> str:
+    """What every rendered page depends on: the templates, the code, the config and the
+    site's nav and links (`keys_and_reuse`; `render.PageCache` adds the rest)."""
+    from indico_sync.site.render import build_site_view
+
+    site = build_site_view(config, pages)
+    where = replace(config, path=Path(config.path.name))  # not as spelled: the same pages
+    return f"{fingerprint([templates], skip=None)}\0{where!r}\0{site!r}"
+
+
+def page_cache(
+    config: Config,
+    pages: Sequence[Page],
+    templates: Path,
+    out: Path | None,
+    old: Manifest | None,
+    sources: Mapping[str, str],
+) -> PageCache | None:
+    """The pages and posts the last build rendered (beside its untouched output: `old`), to
+    keep those whose key is unchanged; None when there is no output to keep them for.
+    `sources`: each page's `markdown_keys` key, by `Page.source`."""
+    from indico_sync.site.render import PageCache
+
+    if out is None:
+        return None
+    root = os.fspath(out.absolute())  # as `writer.write_site` names it, to see its own files
+    kept = {name: key for name, key in old.rendered.items() if name in old.outputs} if old else {}
+    return PageCache(render_salt(config, pages, templates), sources, kept, root)
 
 
 def markdown_keys(sources: Sequence[SourceFile], config: Config) -> dict[str, str]:
