@@ -32,6 +32,7 @@ from indico_sync.site.cache import (
     load_manifest,
     manifest_path,
     now_span,
+    pages_path,
     render_manifest,
     rows_path,
     written_state,
@@ -68,7 +69,6 @@ class BuildResult:
     keys: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
     converted: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
     head: str = field(default="", compare=False, repr=False)  # the calendar's, to keep
-    rendered: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
 
 def build(
@@ -91,10 +91,11 @@ def build(
     intact = intact_state(out, previous)  # walks it once, for both
     check_output_folder(out, protect=protect, known=known, walked=intact is not None)
     stage, rows, events = Stage(out), CacheFile(rows_path(out)), CacheFile(events_path(out))
+    layouts = CacheFile(pages_path(out))
     try:
         files, result, span = _in_memory(
             source, templates=templates, now=now, out=out, old=previous, stage=stage,
-            intact=intact is not None, rows=rows, events=events,
+            intact=intact is not None, rows=rows, events=events, layouts=layouts,
         )  # fmt: skip
         old_hashes = previous.digests if previous is not None and intact is not None else {}
         hashes = digests(files, kept=old_hashes, root=os.fspath(out.absolute()))
@@ -104,13 +105,13 @@ def build(
         )  # fmt: skip
     except BaseException:
         stage.remove()
-        rows.discard()
-        events.discard()
+        for cache in (rows, events, layouts):
+            cache.discard()
         raise
     log.debug("wrote %d files to %s", result.files, out)
     _write_manifest(out, print_=print_, span=span, result=result, written=written, hashes=hashes)
-    rows.keep()
-    events.keep()
+    for cache in (rows, events, layouts):
+        cache.keep()
     from indico_sync.site.calendar import HeadStore
 
     HeadStore(calendar_path(out), result.head).save()
@@ -143,6 +144,7 @@ def _in_memory(
     intact: bool = False,
     rows: CacheFile | None = None,
     events: CacheFile | None = None,
+    layouts: CacheFile | None = None,
 ) -> tuple[dict[str, bytes], BuildResult, tuple[float, float]]:
     """The whole site, and what it holds: in memory, except the meeting pages when
     `stage` is given (written there as they are made, by both processes: `Staged`).
@@ -205,7 +207,7 @@ def _in_memory(
             )[0]  # fmt: skip
         made, calendar = Deferred(reuse, set(later), helpers[-1].next), _Calendar()
         by_source = {str(file.path): markdown[file.name] for file in sources}  # = Page.source
-        cache = steps.page_cache(config, pages, templates, out, old if intact else None, by_source)
+        cache = steps.page_cache(config, pages, templates, out, layouts, by_source, reuse=intact)
         files = render_site(
             config=config,
             pages=pages,
@@ -233,7 +235,6 @@ def _in_memory(
         keys=keys,
         converted={markdown[names[page.source]]: page.html for page in pages},
         head=calendar.head,
-        rendered=cache.made if cache is not None else {},
     )
     return files, result, now_span(meetings, now)
 
@@ -287,6 +288,5 @@ def _write_manifest(
         converted=result.converted,
         folders=folder_state(out, written),
         digests=hashes,
-        rendered=result.rendered,
     )
     write_text(manifest_path(out), render_manifest(manifest), durable=False)  # only a cache

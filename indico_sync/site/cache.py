@@ -46,8 +46,6 @@ class Manifest:
     folders: dict[str, int] = field(default_factory=dict)
     # The files written from bytes -> their hash (`site_files.digests`); none in older manifests
     digests: dict[str, str] = field(default_factory=dict)
-    # Each page and post's file -> the key of what it was rendered from (`render.PageCache`)
-    rendered: dict[str, str] = field(default_factory=dict)
 
 
 def manifest_path(out: Path) -> Path:
@@ -68,6 +66,12 @@ def events_path(out: Path) -> Path:
     """The calendar's events as the last build wrote them (`calendar.EventStore`), in
     `RowFile`'s format."""
     return out.absolute().parent / f".{out.absolute().name}.events"
+
+
+def pages_path(out: Path) -> Path:
+    """The pages and posts as the last build's layouts rendered them (`render.PageCache`),
+    in `RowFile`'s format."""
+    return out.absolute().parent / f".{out.absolute().name}.pages"
 
 
 def load_rows(out: Path) -> Mapping[str, str]:
@@ -309,7 +313,6 @@ def render_manifest(manifest: Manifest) -> str:
         "converted": dict(sorted(manifest.converted.items())),
         "folders": dict(sorted(manifest.folders.items())),
         "digests": dict(sorted(manifest.digests.items())),
-        "rendered": dict(sorted(manifest.rendered.items())),
     }
     # No indent: json's C encoder (indent makes it use the Python one: 1 s and 12 MB
     # at 10,000 meetings). Only a cache, not read by people.

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 import pickle
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -23,6 +22,7 @@ from indico_sync.site.cache import (
     fingerprint,
     load_entries,
     load_rows,
+    pages_path,
     reusable_pages,
     row_entry,
 )
@@ -108,19 +108,25 @@ def page_cache(
     pages: Sequence[Page],
     templates: Path,
     out: Path | None,
-    old: Manifest | None,
+    made: CacheFile | None,
     sources: Mapping[str, str],
+    *,
+    reuse: bool,
 ) -> PageCache | None:
-    """The pages and posts the last build rendered (beside its untouched output: `old`), to
-    keep those whose key is unchanged; None when there is no output to keep them for.
-    `sources`: each page's `markdown_keys` key, by `Page.source`."""
+    """The pages and posts as the last build's layouts rendered them (`.<out>.pages`, taken
+    only beside its untouched output: `reuse`), and `made`, the file for this build's; None
+    when there is no output to keep them for. `sources`: `markdown_keys`, by `Page.source`."""
     from indico_sync.site.render import PageCache
 
-    if out is None:
+    if out is None or made is None:
         return None
-    root = os.fspath(out.absolute())  # as `writer.write_site` names it, to see its own files
-    kept = {name: key for name, key in old.rendered.items() if name in old.outputs} if old else {}
-    return PageCache(render_salt(config, pages, templates), sources, kept, root)
+    lines: CacheFile = made
+
+    def record(key: str, html: str) -> None:
+        lines.write(row_entry(key, html))
+
+    old = load_entries(pages_path(out)) if reuse else {}
+    return PageCache(render_salt(config, pages, templates), sources, old, record)
 
 
 def markdown_keys(sources: Sequence[SourceFile], config: Config) -> dict[str, str]:
