@@ -78,22 +78,14 @@ def put(path: str, content: bytes) -> os.stat_result:
         os.close(fd)
 
 
-def digests(
-    files: Mapping[str, bytes], *, kept: Mapping[str, str] | None = None, root: str = ""
-) -> dict[str, str]:
+def digests(files: Mapping[str, bytes]) -> dict[str, str]:
     """A hash of each file given as bytes (not `Kept` or `Staged`), by name: the manifest
-    keeps them, for the next `update_in_place`. `kept`: the hashes the last build recorded
-    for its output `root`, which still hold for a file `Kept` where it was."""
-    found = {
+    keeps them, for the next `update_in_place`."""
+    return {
         name: hashlib.blake2b(content, digest_size=16).hexdigest()
         for name, content in files.items()
         if not isinstance(content, Kept | Staged)
     }
-    for name, content in files.items():
-        known = kept.get(name) if kept else None
-        if known is not None and isinstance(content, Kept) and content.source == f"{root}/{name}":
-            found[name] = known
-    return found
 
 
 def same_bytes(path: Path, content: bytes) -> bool:

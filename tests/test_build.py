@@ -193,7 +193,7 @@ def test_bad_input_is_one_clear_error_and_the_old_site_stays(
         build(source, out, templates=TEMPLATES, now=NOW)
     assert "\n" not in str(caught.value)
     assert files_of(out) == before
-    cache = (".manifest.json", ".rows", ".calendar", ".events", ".pages")  # beside _site
+    cache = (".manifest.json", ".rows", ".calendar", ".events")  # the cache beside _site
     left = sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(cache))
     assert left == ["_site", "site_src"]
 

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from helpers import EXAMPLE_SITE, TEMPLATES, retitle
-from jinja2 import Environment
 
 from indico_sync.site.build import build
 from indico_sync.site.cache import load_manifest, manifest_path, now_span
@@ -363,66 +361,3 @@ def test_a_rebuild_reads_a_changed_meeting_whole_and_a_bad_one_fails_it(tmp_path
         f"meetings.yml: meetings[{index}]: speakers: expected list, got 5"
     )
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
-
-
-def test_pages_and_posts_are_kept_while_nothing_they_show_changed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """After a sync changed a meeting (and the footer's date on every page), no page or post
-    without the meetings tables is rendered again: each is taken as its layout rendered it
-    (`.<out>.pages`) with the new date put in, and the site is what a cold build gives. A
-    changed post or template renders them again; so does a layout that does not write the
-    date as it is (`upper`), with the date it writes."""
-    from indico_sync.site import render, templating
-    from indico_sync.site.cache import pages_path
-
-    source, out = tmp_path / "src", tmp_path / "_site"
-    shutil.copytree(GOLDEN_SOURCE, source)
-    templates = shutil.copytree(TEMPLATES, tmp_path / "templates")
-    build(source, out, templates=templates, now=NOW)
-    assert pages_path(out).is_file()
-    made: list[str] = []
-
-    def counted(env: Environment, name: str, **context: object) -> bytes:
-        made.append(name)
-        return templating.render_template(env, name, **context)
-
-    monkeypatch.setattr(render, "render_template", counted)  # watched, not replaced
-    snapshot, post = source / "_data" / "meetings.yml", next((source / "_posts").iterdir())
-    base = templates / "base.html"
-
-    def sync_and_build(date: str) -> tuple[dict[str, bytes], list[str]]:
-        """A sync's changes (a meeting and the date), a build: the site, checked against a
-        cold build's, and the layouts rendered."""
-        text = snapshot.read_text()
-        title = "GNN ML WG meeting #42"
-        moved = title + (" (moved)" if f'"{title}"' in text else "")
-        edited = text.replace(f'"{title}"', f'"{moved}"') if moved != title else text
-        snapshot.write_text(re.sub(r'"updated": "[^"]*"', f'"updated": "{date}"', edited))
-        made.clear()
-        build(source, out, templates=templates, now=NOW)
-        rendered = list(made)
-        cold = tmp_path / f"cold-{date}"
-        build(source, cold, templates=templates, now=NOW)
-        site = {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}
-        assert site == {
-            str(p.relative_to(cold)): p.read_bytes() for p in cold.rglob("*") if p.is_file()
-        }
-        assert not any(b"indico_sync:site.updated" in content for content in site.values())
-        return site, rendered
-
-    site, rendered = sync_and_build("2026-11-21T09:30:00+00:00")
-    assert rendered.count("page.html") + rendered.count("post.html") == 0
-    assert rendered.count("home.html") == 1
-    assert b"21 November 2026, 10:30 (CET)" in site["about/index.html"]
-    post.write_text("---\ntitle: New\n---\nNew text\n")
-    site, rendered = sync_and_build("2026-11-23T09:30:00+00:00")
-    assert rendered.count("page.html") >= 1 and rendered.count("post.html") >= 1
-    site, rendered = sync_and_build("2026-11-24T09:30:00+00:00")
-    assert rendered.count("page.html") + rendered.count("post.html") == 0
-    base.write_text(base.read_text().replace("{{ site.updated }}", "{{ site.updated|upper }}"))
-    site, rendered = sync_and_build("2026-11-25T09:30:00+00:00")
-    assert b"25 NOVEMBER 2026, 10:30 (CET)" in site["about/index.html"]
-    site, rendered = sync_and_build("2026-11-26T09:30:00+00:00")
-    assert b"26 NOVEMBER 2026, 10:30 (CET)" in site["about/index.html"]
-    assert rendered.count("page.html") >= 1  # rendered with the date, as without the cache

@@ -86,16 +86,16 @@ def test_usage_error_exits_2(tmp_path: Path) -> None:
 
 
 def test_the_build_cache_beside_the_output_is_ignored_by_git() -> None:
-    """`._site.manifest.json`, `.rows`, `.calendar`, `.events` and `.pages` sit beside `_site`
-    in the repository: a `git add -A` must never commit them (the scheduled job adds only
-    the snapshot)."""
+    """`._site.manifest.json`, `._site.rows`, `._site.calendar` and `._site.events` sit beside
+    `_site` in the repository: a `git add -A` must never commit them (the scheduled job adds
+    only the snapshot)."""
     import shutil
 
     git = shutil.which("git")
     if git is None or not (ROOT / ".git").exists():
         pytest.skip("needs git and a clone of the repository")
     names = ["._site.manifest.json", "._site.rows", "._site.calendar", "._site.events"]
-    names += ["._site.pages", "_site/index.html"]
+    names.append("_site/index.html")
     found = subprocess.run(
         [git, "check-ignore", *names], cwd=ROOT, capture_output=True, text=True, check=False
     )

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,7 +31,6 @@ from indico_sync.site.cache import (
     load_manifest,
     manifest_path,
     now_span,
-    pages_path,
     render_manifest,
     rows_path,
     written_state,
@@ -91,27 +89,26 @@ def build(
     intact = intact_state(out, previous)  # walks it once, for both
     check_output_folder(out, protect=protect, known=known, walked=intact is not None)
     stage, rows, events = Stage(out), CacheFile(rows_path(out)), CacheFile(events_path(out))
-    layouts = CacheFile(pages_path(out))
     try:
         files, result, span = _in_memory(
             source, templates=templates, now=now, out=out, old=previous, stage=stage,
-            intact=intact is not None, rows=rows, events=events, layouts=layouts,
+            intact=intact is not None, rows=rows, events=events,
         )  # fmt: skip
+        hashes = digests(files)
         old_hashes = previous.digests if previous is not None and intact is not None else {}
-        hashes = digests(files, kept=old_hashes, root=os.fspath(out.absolute()))
         written = write_site(
             out, files, stage=stage, previous=intact, protect=protect, known=known,
             detach=detach, hashes=(old_hashes, hashes),
         )  # fmt: skip
     except BaseException:
         stage.remove()
-        for cache in (rows, events, layouts):
-            cache.discard()
+        rows.discard()
+        events.discard()
         raise
     log.debug("wrote %d files to %s", result.files, out)
     _write_manifest(out, print_=print_, span=span, result=result, written=written, hashes=hashes)
-    for cache in (rows, events, layouts):
-        cache.keep()
+    rows.keep()
+    events.keep()
     from indico_sync.site.calendar import HeadStore
 
     HeadStore(calendar_path(out), result.head).save()
@@ -144,7 +141,6 @@ def _in_memory(
     intact: bool = False,
     rows: CacheFile | None = None,
     events: CacheFile | None = None,
-    layouts: CacheFile | None = None,
 ) -> tuple[dict[str, bytes], BuildResult, tuple[float, float]]:
     """The whole site, and what it holds: in memory, except the meeting pages when
     `stage` is given (written there as they are made, by both processes: `Staged`).
@@ -206,8 +202,6 @@ def _in_memory(
                 digests=snapshot.digests,
             )[0]  # fmt: skip
         made, calendar = Deferred(reuse, set(later), helpers[-1].next), _Calendar()
-        by_source = {str(file.path): markdown[file.name] for file in sources}  # = Page.source
-        cache = steps.page_cache(config, pages, templates, out, layouts, by_source, reuse=intact)
         files = render_site(
             config=config,
             pages=pages,
@@ -221,7 +215,6 @@ def _in_memory(
             reuse=made,
             stage=stage,
             rows=steps.row_cache(keys, out, rows, reuse=intact),
-            cache=cache,
         )
     finally:
         for each in helpers:

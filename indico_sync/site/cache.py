@@ -68,12 +68,6 @@ def events_path(out: Path) -> Path:
     return out.absolute().parent / f".{out.absolute().name}.events"
 
 
-def pages_path(out: Path) -> Path:
-    """The pages and posts as the last build's layouts rendered them (`render.PageCache`),
-    in `RowFile`'s format."""
-    return out.absolute().parent / f".{out.absolute().name}.pages"
-
-
 def load_rows(out: Path) -> Mapping[str, str]:
     """The last build's rows by key; none when the file is missing or damaged."""
     return load_entries(rows_path(out))

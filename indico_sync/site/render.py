@@ -11,8 +11,6 @@ descriptions, after the nh3 sanitiser, are marked safe.
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
@@ -90,71 +88,6 @@ class PageView:
     extra: Mapping[str, object] = field(default_factory=dict)
 
 
-class PageCache:
-    """Each page and post as its layout rendered it, kept between builds by key, with the
-    footer's date left as `DATE` (put in as each page is written): so a page is rendered
-    again only when something it shows changed, and a sync, which changes that date on
-    every page, still renders none of them.
-
-    A page's key hashes all its bytes depend on but the date: `salt` (the templates, the
-    code, the config, the nav: `steps.render_salt`), the site's other values, and the text
-    of every page and post (`sources`: each one's `steps.markdown_keys` key, by
-    `Page.source`), which make the page itself and the posts' list every layout is given.
-    A page with the meetings tables depends on the meetings too: it is always rendered, and
-    nothing is kept while a post has them (a layout may show the posts' text).
-    `old`: the last build's, by key (`cache.RowFile`); `record`: where this build's go.
-
-    The date goes in as the layout would have written it (escaped), which holds while the
-    templates write `site.updated` as it is: the first page of each layout made in a build
-    is rendered both ways and compared, and on any difference that layout's pages are
-    rendered with the date, as without this cache."""
-
-    DATE = "\0indico_sync:site.updated\0"
-
-    def __init__(
-        self,
-        salt: str,
-        sources: Mapping[str, str],
-        old: Mapping[str, str],
-        record: Callable[[str, str], None],
-    ) -> None:
-        self.salt, self.sources, self.old, self.record = salt, sources, old, record
-        self.common = hashlib.blake2b(salt.encode(), digest_size=16)
-        self.checked: dict[str, bool] = {}  # layout -> the date goes in as rendered
-        self.off = False
-
-    def start(self, site: SiteView, pages: Sequence[Page]) -> None:
-        self.common.update(repr(replace(site, updated=self.DATE if site.updated else "")).encode())
-        self.common.update("\0".join(sorted(self.sources.values())).encode())
-        self.off = any(page.is_post and MEETINGS_MARKER in page.html for page in pages)
-
-    def page(self, page: Page, path: str, site: SiteView, render: Render) -> bytes | None:
-        """The page's bytes, from the last build's layout when its key is unchanged, else
-        `render`ed and kept; None for a page this cache does not keep (rendered as usual)."""
-        if self.off or MEETINGS_MARKER in page.html or page.source not in self.sources:
-            return None
-        if self.checked.get(page.layout) is False:
-            return None
-        digest = self.common.copy()
-        digest.update(f"\0{path}\0{self.sources[page.source]}".encode(errors="surrogatepass"))
-        key = digest.hexdigest()
-        date = str(escape(site.updated))
-        made = self.old.get(key)
-        if made is None:
-            made = render(replace(site, updated=self.DATE if site.updated else "")).decode()
-            if site.updated and page.layout not in self.checked:
-                real = render(site)
-                self.checked[page.layout] = made.replace(self.DATE, date).encode() == real
-                if not self.checked[page.layout]:
-                    return real
-        self.record(key, made)
-        return made.replace(self.DATE, date).encode()
-
-
-Render = Callable[[SiteView], bytes]
-"""A page's layout rendered with these site values (`PageCache.page`)."""
-
-
 def render_site(
     *,
     config: Config,
@@ -169,7 +102,6 @@ def render_site(
     reuse: Mapping[str, Sequence[bytes]] | None = None,
     stage: Stage | None = None,
     rows: RowCache | None = None,
-    cache: PageCache | None = None,
 ) -> dict[str, bytes]:
     """Every output file: one HTML file per page and post, 404, feeds, assets, static.
 
@@ -180,8 +112,7 @@ def render_site(
     meeting pages (and .ics) kept from the previous build, by slug (`meeting_pages`).
     `stage`: the meeting pages made here go there as soon as they are made, and a page
     with the meetings tables is written there piece by piece (never whole in memory); the
-    result holds `Staged` in their place. `rows`: Home's rows kept from the last build;
-    `cache`: its pages and posts as their layouts rendered them (`PageCache`).
+    result holds `Staged` in their place. `rows`: Home's rows kept from the last build.
     """
     from indico_sync.site.meeting_pages import render_meeting_pages
 
@@ -196,16 +127,9 @@ def render_site(
     posts = sorted((v for v in views if v.published), key=_newest, reverse=True)
     files: dict[str, bytes] = {}
     origins: dict[str, tuple[str, str]] = {}  # folded path -> (origin, path)
-    if cache is not None:
-        cache.start(site, pages)
     for page, view in zip(pages, views, strict=True):
+        html = render_template(env, f"{view.layout}.html", site=site, page=view, posts=posts)
         path = url_to_path(view.url)
-        layout = functools.partial(_layout, env, view, posts)
-        html = cache.page(page, path, site, layout) if cache is not None else None
-        if html is not None:
-            _add(files, origins, path, html, origin=page.source)
-            continue
-        html = layout(site)
         if stage is not None and PLACE in view.content:
             html = tables.write(stage, path, html.decode(), count=page.html.count(MEETINGS_MARKER))
         _add(files, origins, path, html, origin=page.source)
@@ -228,10 +152,6 @@ def render_site(
         _add(files, origins, name, content, origin=f"{config.path.parent}/{name}")
     _add(files, origins, "meetings.ics", calendar(), origin="the generated meetings.ics")
     return dict(sorted(files.items()))
-
-
-def _layout(env: Environment, view: PageView, posts: Sequence[PageView], site: SiteView) -> bytes:
-    return render_template(env, f"{view.layout}.html", site=site, page=view, posts=posts)
 
 
 NOT_FOUND = Page(source="404", layout="page", url="/404.html", html="", title="Page not found")

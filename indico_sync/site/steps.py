@@ -22,7 +22,6 @@ from indico_sync.site.cache import (
     fingerprint,
     load_entries,
     load_rows,
-    pages_path,
     reusable_pages,
     row_entry,
 )
@@ -34,7 +33,6 @@ if TYPE_CHECKING:
     from indico_sync.config import Config
     from indico_sync.meetings import Meeting
     from indico_sync.site.pages import Page, SourceFile
-    from indico_sync.site.render import PageCache
     from indico_sync.site.tables import RowCache
 
 
@@ -85,48 +83,16 @@ def keys_and_reuse(
     unchanged: a meeting page depends on the templates, the code, the config, the site's
     nav and links, its meeting and its neighbours (`meeting_pages.page_keys`)."""
     from indico_sync.site.meeting_pages import ICS, page_keys
-
-    keys = page_keys(meetings, salt=render_salt(config, pages, templates), digests=digests)
-    if out is None:
-        return keys, {}
-    paths = ["meetings/{slug}/index.html", f"meetings/{{slug}}/{ICS}"]
-    return keys, reusable_pages(out, old, keys, paths, intact=intact)
-
-
-def render_salt(config: Config, pages: Sequence[Page], templates: Path) -> str:
-    """What every rendered page depends on: the templates, the code, the config and the
-    site's nav and links (`keys_and_reuse`; `render.PageCache` adds the rest)."""
     from indico_sync.site.render import build_site_view
 
     site = build_site_view(config, pages)
     where = replace(config, path=Path(config.path.name))  # not as spelled: the same pages
-    return f"{fingerprint([templates], skip=None)}\0{where!r}\0{site!r}"
-
-
-def page_cache(
-    config: Config,
-    pages: Sequence[Page],
-    templates: Path,
-    out: Path | None,
-    made: CacheFile | None,
-    sources: Mapping[str, str],
-    *,
-    reuse: bool,
-) -> PageCache | None:
-    """The pages and posts as the last build's layouts rendered them (`.<out>.pages`, taken
-    only beside its untouched output: `reuse`), and `made`, the file for this build's; None
-    when there is no output to keep them for. `sources`: `markdown_keys`, by `Page.source`."""
-    from indico_sync.site.render import PageCache
-
-    if out is None or made is None:
-        return None
-    lines: CacheFile = made
-
-    def record(key: str, html: str) -> None:
-        lines.write(row_entry(key, html))
-
-    old = load_entries(pages_path(out)) if reuse else {}
-    return PageCache(render_salt(config, pages, templates), sources, old, record)
+    salt = f"{fingerprint([templates], skip=None)}\0{where!r}\0{site!r}"
+    keys = page_keys(meetings, salt=salt, digests=digests)
+    if out is None:
+        return keys, {}
+    paths = ["meetings/{slug}/index.html", f"meetings/{{slug}}/{ICS}"]
+    return keys, reusable_pages(out, old, keys, paths, intact=intact)
 
 
 def markdown_keys(sources: Sequence[SourceFile], config: Config) -> dict[str, str]:
