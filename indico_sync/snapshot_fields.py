@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from dataclasses import fields
 from datetime import datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -164,10 +165,8 @@ def _details(raw: Mapping[str, Any], zone: ZoneInfo, share: Shared) -> dict[str,
 
 
 _DECODE = json.JSONDecoder().decode
-_HEAD_KEYS = frozenset(  # what `meeting_to_dict` writes before the talks
-    {"id", "start", "title", "end", "timezone", "url", "source", "category", "category_id"}
-    | {"type", "status", "label", "label_message", "location", "protected"}
-)
+# What `meeting_to_dict` writes before the talks: every field of the record but its details
+_HEAD_KEYS = frozenset(f.name for f in fields(Meeting) if f.compare) - DETAILS
 _AGENDA, _DESCRIPTION = b'     "talks": ', b'     "description": '
 
 

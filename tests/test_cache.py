@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -177,6 +178,16 @@ def test_converted_pages_are_reused_only_for_the_same_text_and_config(
 GOLDEN_SOURCE = Path(__file__).parent / "golden" / "source"
 
 
+def mark_entries(path: Path, mark: Callable[[str], str]) -> dict[str, str]:
+    """A cache file's entries (`cache.RowFile`) as the build wrote them; the file rewritten
+    with each one marked, to see which the next build takes."""
+    from indico_sync.site.cache import RowFile, row_entry
+
+    entries = dict(RowFile(path))
+    path.write_bytes(b"".join(row_entry(key, mark(text)) for key, text in entries.items()))
+    return entries
+
+
 @pytest.mark.parametrize("damage", ["none", "rows file", "output"])
 def test_home_rows_are_taken_from_the_last_build_only_beside_its_untouched_output(
     tmp_path: Path, damage: str
@@ -185,19 +196,14 @@ def test_home_rows_are_taken_from_the_last_build_only_beside_its_untouched_outpu
     a row edited there), makes the changed meeting's row anew, and gives exactly what a
     cold build gives when the file is as written. A damaged rows file is ignored, and so
     is the file when the output folder was changed by hand."""
-    from indico_sync.site.cache import RowFile, row_entry, rows_path
+    from indico_sync.site.cache import rows_path
 
     source, out = tmp_path / "src", tmp_path / "_site"
     shutil.copytree(GOLDEN_SOURCE, source)
     build(source, out, templates=TEMPLATES, now=NOW)
     rows = rows_path(out)
-    entries = dict(RowFile(rows))
+    entries = mark_entries(rows, lambda html: html.replace("<tr", "<tr data-kept", 1))
     assert len(entries) >= 5 and all(html.startswith("<tr") for html in entries.values())
-    rows.write_bytes(
-        b"".join(
-            row_entry(key, html.replace("<tr", "<tr data-kept", 1)) for key, html in entries.items()
-        )
-    )
     if damage == "rows file":
         rows.write_bytes(b"not a row\n" + rows.read_bytes())
     elif damage == "output":
@@ -311,16 +317,14 @@ def test_calendar_events_are_taken_from_the_last_build_only_beside_its_untouched
     event edited there) without reading the meeting's talks, writes the changed meeting's
     anew, and gives exactly a cold build's calendar when the file is as written. A damaged
     file is ignored, and so is the file when the output folder was changed by hand."""
-    from indico_sync.site.cache import RowFile, events_path, row_entry
+    from indico_sync.site.cache import events_path
 
     source, out = tmp_path / "src", tmp_path / "_site"
     shutil.copytree(GOLDEN_SOURCE, source)
     build(source, out, templates=TEMPLATES, now=NOW)
     events = events_path(out)
-    entries = dict(RowFile(events))
+    entries = mark_entries(events, lambda event: event.replace("\r\n", "\r\nX-KEPT:1\r\n", 1))
     assert len(entries) >= 5 and all(e.startswith("BEGIN:VEVENT\r\n") for e in entries.values())
-    marked = {key: e.replace("\r\n", "\r\nX-KEPT:1\r\n", 1) for key, e in entries.items()}
-    events.write_bytes(b"".join(row_entry(key, event) for key, event in marked.items()))
     if damage == "events file":
         events.write_bytes(b"not an event\n" + events.read_bytes())
     elif damage == "output":

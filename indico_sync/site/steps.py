@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import pickle
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC
 from pathlib import Path
@@ -60,12 +60,7 @@ def row_cache(
 
     if out is None or rows is None:
         return None
-    lines: CacheFile = rows
-
-    def record(key: str, html: str) -> None:
-        lines.write(row_entry(key, html))
-
-    return RowCache(keys, load_rows(out) if reuse else {}, record)
+    return RowCache(keys, load_rows(out) if reuse else {}, _recorder(rows))
 
 
 def keys_and_reuse(
@@ -163,15 +158,20 @@ def render_calendar(
 
     kept = None
     if events is not None and out is not None:
-        lines: CacheFile = events
-
-        def record(key: str, event: str) -> None:
-            lines.write(row_entry(key, event))
-
-        kept = EventStore(load_entries(events_path(out)) if reuse else {}, record, digests or {})
+        old = load_entries(events_path(out)) if reuse else {}
+        kept = EventStore(old, _recorder(events), digests or {})
     store = HeadStore(calendar_path(out), events=kept) if out is not None else None
     calendar = render_meetings_calendar(config, meetings, store=store)
     if events is not None:
         events.flush()
     made = stage.put("meetings.ics", calendar) if stage else calendar
     return pickle.dumps((made, store.made if store else ""))
+
+
+def _recorder(file: CacheFile) -> Callable[[str, str], None]:
+    """Each (key, text) it is given, written to `file` as a `cache.RowFile` entry."""
+
+    def record(key: str, text: str) -> None:
+        file.write(row_entry(key, text))
+
+    return record
